@@ -1,0 +1,190 @@
+#pragma once
+/// \file
+/// The syntax tree of a rules file, as the parser produces it. Offsets are bytes into the file's text.
+
+#include <boost/spirit/home/x3/support/ast/variant.hpp>
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace graft::dsl::ast {
+
+/// Byte offset into the rules file (turned into file:line:col by `graft::source_location`).
+using offset_t = std::size_t;
+
+/// A bare name (joint, joint set) and where it stands.
+struct ident {
+  offset_t offset = 0;
+  std::string text;
+};
+
+/// A quoted string after escape processing, and where its opening quote stands.
+struct string_lit {
+  offset_t offset = 0;
+  std::string text;
+};
+
+/// `use "file.graft"`.
+struct use_stmt {
+  offset_t offset = 0;
+  string_lit path;
+};
+
+/// `joints NAME = [a, b, ...]`.
+struct joints_stmt {
+  offset_t offset = 0;
+  ident name;
+  std::vector<ident> members;
+};
+
+/// The right-hand side of a map entry: one joint, or `mean(a, b, ...)`.
+struct joint_source {
+  bool mean = false;
+  std::vector<ident> joints;
+};
+
+/// `target = source` inside a map block.
+struct map_entry {
+  ident target;
+  joint_source source;
+};
+
+/// `map FROM -> TO { entries }`.
+struct map_stmt {
+  offset_t offset = 0;
+  ident from;
+  ident to;
+  std::vector<map_entry> entries;
+};
+
+/// `strip "prefix."`.
+struct strip_stmt {
+  offset_t offset = 0;
+  string_lit prefix;
+};
+
+/// `rename "pattern" -> "template"`.
+struct rename_stmt {
+  offset_t offset = 0;
+  string_lit pattern;
+  string_lit replacement;
+};
+
+/// Which list a filter statement adds to.
+enum class filter_kind { include, exclude, keep };
+
+/// `include|exclude|keep "pattern", ...`.
+struct filter_stmt {
+  offset_t offset = 0;
+  filter_kind kind = filter_kind::include;
+  std::vector<string_lit> patterns;
+};
+
+/// `keep N` or `keep` (inferred length).
+struct keep_segment {
+  offset_t offset = 0;
+  std::optional<std::int64_t> count;
+};
+
+/// Whether a count segment drops source channels or adds destination channels.
+enum class count_kind { drop, fresh };
+
+/// `drop N` or `new N`.
+struct count_segment {
+  offset_t offset = 0;
+  count_kind kind = count_kind::drop;
+  std::int64_t count = 0;
+};
+
+/// `A -> B`: one channel per joint.
+struct joint_segment {
+  offset_t offset = 0;
+  ident from;
+  ident to;
+};
+
+/// `(A -> B) * k`: k consecutive channels per joint (joint-major).
+struct grouped_segment {
+  offset_t offset = 0;
+  ident from;
+  ident to;
+  std::int64_t repeat = 1;
+};
+
+/// `k * (A -> B)`: k blocks of all joints (block-major).
+struct blocked_segment {
+  offset_t offset = 0;
+  std::int64_t repeat = 1;
+  ident from;
+  ident to;
+};
+
+/// One segment of a dimension layout.
+struct segment : boost::spirit::x3::variant<keep_segment, count_segment, joint_segment, grouped_segment, blocked_segment> {
+  using base_type::base_type;
+  using base_type::operator=;
+};
+
+/// `dim D = seg, seg, ...`.
+struct dim_op {
+  offset_t offset = 0;
+  std::int64_t dim = 0;
+  std::vector<segment> segments;
+};
+
+/// The literal reshapes.
+enum class shape_op_kind { view, permute, transpose, squeeze, unsqueeze };
+
+/// `view`, `permute a b c`, `transpose a b`, `squeeze d`, `unsqueeze d`.
+struct shape_op {
+  offset_t offset = 0;
+  shape_op_kind kind = shape_op_kind::view;
+  std::vector<std::int64_t> args;
+};
+
+/// One operation inside a reshape block.
+struct reshape_op : boost::spirit::x3::variant<dim_op, shape_op> {
+  using base_type::base_type;
+  using base_type::operator=;
+};
+
+/// `reshape "pattern" { ops }`.
+struct reshape_stmt {
+  offset_t offset = 0;
+  string_lit pattern;
+  std::vector<reshape_op> ops;
+};
+
+/// Plan categories an `expect` can name.
+enum class category { copied, mapped, synthesized, kept, excluded, unused, conflict };
+
+/// `expect CATEGORY "pattern", ...`.
+struct expect_stmt {
+  offset_t offset = 0;
+  category expected = category::copied;
+  std::vector<string_lit> patterns;
+};
+
+/// Strict (default) or lenient planning.
+enum class plan_mode { strict, lenient };
+
+/// `mode strict|lenient`.
+struct mode_stmt {
+  offset_t offset = 0;
+  plan_mode mode = plan_mode::strict;
+};
+
+/// Any statement.
+struct statement : boost::spirit::x3::variant<use_stmt, joints_stmt, map_stmt, strip_stmt, rename_stmt, filter_stmt,
+                                              reshape_stmt, expect_stmt, mode_stmt> {
+  using base_type::base_type;
+  using base_type::operator=;
+};
+
+/// A whole file.
+using file = std::vector<statement>;
+
+}  // namespace graft::dsl::ast

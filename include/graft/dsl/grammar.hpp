@@ -1,0 +1,232 @@
+#pragma once
+/// \file
+/// The Spirit X3 grammar of rules files. Every rule has a human name: it is what "expected X" says.
+
+#include <graft/dsl/ast.hpp>
+#include <graft/dsl/ast_adapted.hpp>
+
+#include <boost/spirit/home/x3.hpp>
+
+#include <cstdint>
+
+namespace graft::dsl::grammar {
+
+namespace x3 = boost::spirit::x3;
+
+/// Tag under which parse() stores the text's first iterator in the X3 context.
+struct text_begin_tag;
+
+/// A primitive parser that consumes nothing and yields the byte offset of the next token.
+struct offset_parser : x3::parser<offset_parser> {
+  using attribute_type = ast::offset_t;
+  static bool const has_attribute = true;
+
+  template <typename Iterator, typename Context, typename RContext, typename Attribute>
+  bool parse(Iterator& first, Iterator const& last, Context const& context, RContext&, Attribute& attr) const {
+    x3::skip_over(first, last, context);
+    Iterator const& begin = x3::get<text_begin_tag>(context);
+    x3::traits::move_to(static_cast<ast::offset_t>(first - begin), attr);
+    return true;
+  }
+};
+
+/// The offset of the next token.
+inline constexpr offset_parser here{};
+
+/// A keyword: the word, not followed by a name character (so `keeper` is not `keep`).
+inline auto keyword(char const* word) { return x3::lexeme[x3::lit(word) >> !(x3::alnum | x3::char_('_'))]; }
+
+/// A punctuation token with a human name for messages.
+template <typename Tag>
+inline auto token(char const* name, char const* text) {
+  return x3::rule<Tag>{name} = x3::lit(text);
+}
+
+struct skipper_tag;
+struct arrow_tag;
+struct equals_tag;
+struct open_brace_tag;
+struct close_brace_tag;
+struct open_bracket_tag;
+struct close_bracket_tag;
+struct open_paren_tag;
+struct close_paren_tag;
+struct times_tag;
+struct closing_quote_tag;
+struct escape_tag;
+
+inline const auto arrow = token<arrow_tag>("'->'", "->");
+inline const auto equals = token<equals_tag>("'='", "=");
+inline const auto open_brace = token<open_brace_tag>("'{'", "{");
+inline const auto close_brace = token<close_brace_tag>("'}'", "}");
+inline const auto open_bracket = token<open_bracket_tag>("'['", "[");
+inline const auto close_bracket = token<close_bracket_tag>("']'", "]");
+inline const auto open_paren = token<open_paren_tag>("'('", "(");
+inline const auto close_paren = token<close_paren_tag>("')'", ")");
+inline const auto times = token<times_tag>("'*'", "*");
+
+/// Spaces, line breaks and `#` comments between tokens.
+inline const auto skipper = x3::rule<skipper_tag>{"whitespace"} =
+    x3::space | x3::lexeme['#' >> *(x3::char_ - x3::eol - x3::eoi)];
+
+// ---- symbol tables -------------------------------------------------------------------------
+
+struct filter_kinds : x3::symbols<ast::filter_kind> {
+  filter_kinds() { add("include", ast::filter_kind::include)("exclude", ast::filter_kind::exclude)("keep", ast::filter_kind::keep); }
+};
+struct count_kinds : x3::symbols<ast::count_kind> {
+  count_kinds() { add("drop", ast::count_kind::drop)("new", ast::count_kind::fresh); }
+};
+struct shape_op_kinds : x3::symbols<ast::shape_op_kind> {
+  shape_op_kinds() {
+    add("view", ast::shape_op_kind::view)("permute", ast::shape_op_kind::permute)(
+        "transpose", ast::shape_op_kind::transpose)("squeeze", ast::shape_op_kind::squeeze)(
+        "unsqueeze", ast::shape_op_kind::unsqueeze);
+  }
+};
+struct categories : x3::symbols<ast::category> {
+  categories() {
+    add("copied", ast::category::copied)("mapped", ast::category::mapped)(
+        "synthesized", ast::category::synthesized)("kept", ast::category::kept)("excluded", ast::category::excluded)(
+        "unused", ast::category::unused)("conflict", ast::category::conflict);
+  }
+};
+struct plan_modes : x3::symbols<ast::plan_mode> {
+  plan_modes() { add("strict", ast::plan_mode::strict)("lenient", ast::plan_mode::lenient); }
+};
+
+inline const filter_kinds filter_kind_words;
+inline const count_kinds count_kind_words;
+inline const shape_op_kinds shape_op_words;
+inline const categories category_words;
+inline const plan_modes plan_mode_words;
+
+/// A symbol-table word that must end at a word boundary.
+template <typename Symbols>
+inline auto whole_word(Symbols const& symbols) {
+  return x3::lexeme[symbols >> !(x3::alnum | x3::char_('_'))];
+}
+
+// ---- rule declarations ---------------------------------------------------------------------
+
+struct name_text_id;
+struct ident_id;
+struct string_body_id;
+struct string_lit_id;
+struct count_id;
+struct dim_index_id;
+struct use_id;
+struct joints_id;
+struct joint_source_id;
+struct map_entry_id;
+struct map_id;
+struct strip_id;
+struct rename_id;
+struct filter_id;
+struct keep_segment_id;
+struct count_segment_id;
+struct joint_segment_id;
+struct grouped_segment_id;
+struct blocked_segment_id;
+struct segment_id;
+struct dim_op_id;
+struct shape_op_id;
+struct reshape_op_id;
+struct reshape_id;
+struct expect_id;
+struct mode_id;
+struct statement_id;
+struct file_id;
+
+inline const x3::rule<name_text_id, std::string> name_text = "a name";
+inline const x3::rule<ident_id, ast::ident> ident = "a name";
+inline const x3::rule<string_body_id, std::string> string_body = "a quoted string";
+inline const x3::rule<string_lit_id, ast::string_lit> string_lit = "a quoted string";
+inline const x3::rule<count_id, std::int64_t> count = "a count (a whole number)";
+inline const x3::rule<dim_index_id, std::int64_t> dim_index = "a dimension (a whole number)";
+inline const x3::rule<use_id, ast::use_stmt> use_stmt = "use";
+inline const x3::rule<joints_id, ast::joints_stmt> joints_stmt = "joints";
+inline const x3::rule<joint_source_id, ast::joint_source> joint_source = "a joint name or mean(...)";
+inline const x3::rule<map_entry_id, ast::map_entry> map_entry = "a map entry (joint = source) or '}'";
+inline const x3::rule<map_id, ast::map_stmt> map_stmt = "map";
+inline const x3::rule<strip_id, ast::strip_stmt> strip_stmt = "strip";
+inline const x3::rule<rename_id, ast::rename_stmt> rename_stmt = "rename";
+inline const x3::rule<filter_id, ast::filter_stmt> filter_stmt = "include, exclude or keep";
+inline const x3::rule<keep_segment_id, ast::keep_segment> keep_segment = "keep";
+inline const x3::rule<count_segment_id, ast::count_segment> count_segment = "drop or new";
+inline const x3::rule<joint_segment_id, ast::joint_segment> joint_segment = "a joint layout (A -> B)";
+inline const x3::rule<grouped_segment_id, ast::grouped_segment> grouped_segment = "a grouped joint layout ((A -> B) * k)";
+inline const x3::rule<blocked_segment_id, ast::blocked_segment> blocked_segment = "a blocked joint layout (k * (A -> B))";
+inline const x3::rule<segment_id, ast::segment> segment =
+    "a layout segment (keep, keep N, drop N, new N, A -> B, (A -> B) * k, k * (A -> B))";
+inline const x3::rule<dim_op_id, ast::dim_op> dim_op = "dim";
+inline const x3::rule<shape_op_id, ast::shape_op> shape_op = "view, permute, transpose, squeeze or unsqueeze";
+inline const x3::rule<reshape_op_id, ast::reshape_op> reshape_op =
+    "a reshape operation (dim, view, permute, transpose, squeeze, unsqueeze) or '}'";
+inline const x3::rule<reshape_id, ast::reshape_stmt> reshape_stmt = "reshape";
+inline const x3::rule<expect_id, ast::expect_stmt> expect_stmt = "expect";
+inline const x3::rule<mode_id, ast::mode_stmt> mode_stmt = "mode";
+inline const x3::rule<statement_id, ast::statement> statement =
+    "a statement (use, joints, map, strip, rename, include, exclude, keep, reshape, expect, mode)";
+inline const x3::rule<file_id, ast::file> file = "a rules file";
+
+// ---- rule definitions ----------------------------------------------------------------------
+
+inline const auto closing_quote = x3::rule<closing_quote_tag>{"a closing '\"' on the same line"} = x3::lit('"');
+inline const auto escape = x3::rule<escape_tag, char>{"an escape (\\\" \\\\ \\n \\t)"} =
+    x3::char_('"') | x3::char_('\\') | (x3::lit('n') >> x3::attr('\n')) | (x3::lit('t') >> x3::attr('\t'));
+
+inline const auto name_text_def = x3::lexeme[(x3::alpha | x3::char_('_')) >> *(x3::alnum | x3::char_('_'))];
+inline const auto ident_def = here >> name_text;
+inline const auto string_body_def = x3::lexeme['"' > *(('\\' > escape) | ~x3::char_("\"\\\n\r")) > closing_quote];
+inline const auto string_lit_def = here >> string_body;
+/// One or more quoted strings separated by commas (a list may span lines).
+inline const auto string_list = x3::rule<struct string_list_tag, std::vector<ast::string_lit>>{"a quoted string"} =
+    string_lit > *(',' > string_lit);
+inline const auto count_def = x3::uint_parser<std::int64_t>{};
+inline const auto dim_index_def = x3::int_parser<std::int64_t>{};
+
+inline const auto use_stmt_def = here >> keyword("use") > string_lit;
+/// One or more names separated by commas.
+inline const auto ident_list = x3::rule<struct ident_list_tag, std::vector<ast::ident>>{"a name"} =
+    ident > *(',' > ident);
+inline const auto joints_stmt_def =
+    here >> keyword("joints") > ident > equals > open_bracket > ident_list > close_bracket;
+inline const auto joint_source_def = (keyword("mean") >> x3::attr(true) > open_paren > ident_list > close_paren) |
+                                     (x3::attr(false) >> x3::repeat(1)[ident]);
+inline const auto map_entry_def = ident > equals > joint_source;
+inline const auto map_stmt_def = here >> keyword("map") > ident > arrow > ident > open_brace >
+                                 *(((!x3::lit('}')) > map_entry) >> -(x3::lit(';') | x3::lit(','))) > close_brace;
+inline const auto strip_stmt_def = here >> keyword("strip") > string_lit;
+inline const auto rename_stmt_def = here >> keyword("rename") > string_lit > arrow > string_lit;
+inline const auto filter_stmt_def = here >> whole_word(filter_kind_words) > string_list;
+
+inline const auto keep_segment_def = here >> keyword("keep") >> -count;
+inline const auto count_segment_def = here >> whole_word(count_kind_words) > count;
+inline const auto joint_segment_def = here >> ident > arrow > ident;
+inline const auto grouped_segment_def = here >> '(' > ident > arrow > ident > close_paren > times > count;
+inline const auto blocked_segment_def = here >> count >> '*' > open_paren > ident > arrow > ident > close_paren;
+inline const auto segment_def = keep_segment | count_segment | grouped_segment | blocked_segment | joint_segment;
+inline const auto segment_list = x3::rule<struct segment_list_tag, std::vector<ast::segment>>{segment.name} =
+    segment > *(',' > segment);
+inline const auto dim_op_def = here >> keyword("dim") > dim_index > equals > segment_list;
+inline const auto shape_op_def = here >> whole_word(shape_op_words) >> *dim_index;
+inline const auto reshape_op_def = dim_op | shape_op;
+inline const auto reshape_stmt_def = here >> keyword("reshape") > string_lit > open_brace >
+                                     *(((!x3::lit('}')) > reshape_op) >> -x3::lit(';')) > close_brace;
+inline const auto category_word = x3::rule<struct category_word_tag, ast::category>{
+    "a category (copied, mapped, synthesized, kept, excluded, unused, conflict)"} = whole_word(category_words);
+inline const auto mode_word = x3::rule<struct mode_word_tag, ast::plan_mode>{"strict or lenient"} =
+    whole_word(plan_mode_words);
+inline const auto expect_stmt_def = here >> keyword("expect") > category_word > string_list;
+inline const auto mode_stmt_def = here >> keyword("mode") > mode_word;
+inline const auto statement_def =
+    use_stmt | joints_stmt | map_stmt | strip_stmt | rename_stmt | filter_stmt | reshape_stmt | expect_stmt | mode_stmt;
+inline const auto file_def = *((!x3::eoi) > statement);
+
+BOOST_SPIRIT_DEFINE(name_text, ident, string_body, string_lit, count, dim_index, use_stmt, joints_stmt, joint_source,
+                    map_entry, map_stmt, strip_stmt, rename_stmt, filter_stmt, keep_segment, count_segment,
+                    joint_segment, grouped_segment, blocked_segment, segment, dim_op, shape_op, reshape_op,
+                    reshape_stmt, expect_stmt, mode_stmt, statement, file)
+
+}  // namespace graft::dsl::grammar

@@ -1,0 +1,103 @@
+#pragma once
+/// \file
+/// parse(): rules-file text → syntax tree, or a graft::parse_error that says "expected X, saw Y".
+
+#include <graft/dsl/ast.hpp>
+#include <graft/dsl/grammar.hpp>
+#include <graft/error.hpp>
+#include <graft/source.hpp>
+
+#include <cctype>
+#include <cstdio>
+#include <memory>
+#include <string>
+
+namespace graft::dsl {
+
+namespace detail {
+
+/// Moves past spaces, line breaks and comments, as the grammar's skipper does.
+inline const char* skip_blanks(const char* p, const char* end) {
+  while (p != end) {
+    if (std::isspace(static_cast<unsigned char>(*p))) {
+      ++p;
+    } else if (*p == '#') {
+      while (p != end && *p != '\n') ++p;
+    } else {
+      break;
+    }
+  }
+  return p;
+}
+
+inline bool is_name_char(char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; }
+
+/// A short description of the token at p, for "saw Y".
+inline std::string describe_token(const char* p, const char* end) {
+  if (p == end) return "end of file";
+  const char c = *p;
+  if (c == '\n' || c == '\r') return "end of line";
+  constexpr std::size_t max_len = 40;
+  auto clip = [&](const char* from, const char* to) {
+    std::string s(from, to);
+    if (s.size() > max_len) s = s.substr(0, max_len) + "...";
+    return s;
+  };
+  if (c == '"') {
+    const char* q = p + 1;
+    while (q != end && *q != '"' && *q != '\n') q += (*q == '\\' && q + 1 != end) ? 2 : 1;
+    if (q != end && *q == '"') ++q;
+    return clip(p, q);
+  }
+  if (is_name_char(c) || ((c == '-' || c == '+') && p + 1 != end && std::isdigit(static_cast<unsigned char>(p[1])))) {
+    const char* q = p + 1;
+    while (q != end && is_name_char(*q)) ++q;
+    return "'" + clip(p, q) + "'";
+  }
+  if (std::isprint(static_cast<unsigned char>(c))) {
+    if (c == '-' && p + 1 != end && p[1] == '>') return "'->'";
+    return std::string("'") + c + "'";
+  }
+  char buf[16];
+  std::snprintf(buf, sizeof buf, "byte 0x%02x", static_cast<unsigned>(static_cast<unsigned char>(c)));
+  return buf;
+}
+
+/// True for expectations raised inside a token (a string), where blanks are significant.
+inline bool inside_token(const std::string& which) {
+  return which.rfind("a closing '\"'", 0) == 0 || which.rfind("an escape", 0) == 0;
+}
+
+}  // namespace detail
+
+/// Parses the text of one rules file. Throws graft::parse_error (file:line:col, line, caret).
+inline ast::file parse(const std::shared_ptr<const source_text>& source) {
+  namespace x3 = boost::spirit::x3;
+  const char* const begin = source->text().data();
+  const char* const end = begin + source->text().size();
+  const char* first = begin;
+  ast::file result;
+  try {
+    const bool ok = x3::phrase_parse(first, end, x3::with<grammar::text_begin_tag>(begin)[grammar::file],
+                                     grammar::skipper, result);
+    first = detail::skip_blanks(first, end);
+    if (!ok || first != end) {
+      throw parse_error(source_location(source, static_cast<std::size_t>(first - begin)),
+                        std::string("expected ") + grammar::statement.name + ", saw " +
+                            detail::describe_token(first, end));
+    }
+  } catch (const x3::expectation_failure<const char*>& failure) {
+    const char* where = failure.where();
+    if (!detail::inside_token(failure.which())) where = detail::skip_blanks(where, end);
+    throw parse_error(source_location(source, static_cast<std::size_t>(where - begin)),
+                      "expected " + failure.which() + ", saw " + detail::describe_token(where, end));
+  }
+  return result;
+}
+
+/// Parses `text` as the contents of a rules file named `path` (used in messages).
+inline ast::file parse(std::string path, std::string text) {
+  return parse(std::make_shared<const source_text>(std::move(path), std::move(text)));
+}
+
+}  // namespace graft::dsl

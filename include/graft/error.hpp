@@ -1,0 +1,81 @@
+#pragma once
+/// \file
+/// graft's exception hierarchy: one base, messages built in one place.
+
+#include <graft/source.hpp>
+
+#include <stdexcept>
+#include <string>
+#include <utility>
+
+namespace graft {
+
+/// Base of every error graft throws on bad input.
+class error : public std::runtime_error {
+public:
+  explicit error(const std::string& message) : std::runtime_error(message) {}
+};
+
+/// An error at a place in a rules file; what() is "file:line:col: message", the line and a caret.
+class located_error : public error {
+public:
+  located_error(source_location where, std::string message)
+      : error(format(where, message)), where_(std::move(where)), message_(std::move(message)) {}
+
+  /// Where the problem is.
+  const source_location& where() const noexcept { return where_; }
+  /// The rules file's name.
+  std::string file() const { return where_.file(); }
+  /// 1-based line.
+  std::size_t line() const { return where_.line(); }
+  /// 1-based column.
+  std::size_t column() const { return where_.column(); }
+  /// The message without position, line or caret.
+  const std::string& message() const noexcept { return message_; }
+
+  /// The one-line form "file:line:col: message".
+  std::string headline() const { return where_.str() + ": " + message_; }
+
+private:
+  static std::string format(const source_location& where, const std::string& message) {
+    std::string out = where.str() + ": " + message;
+    std::string excerpt = where.excerpt();
+    if (!excerpt.empty()) out += "\n" + excerpt;
+    return out;
+  }
+
+  source_location where_;
+  std::string message_;
+};
+
+/// A syntax error in a rules file ("expected X, saw Y").
+class parse_error : public located_error {
+public:
+  using located_error::located_error;
+};
+
+/// A rules file that parses but does not make sense: unknown joint, import cycle, duplicate name.
+class rules_error : public located_error {
+public:
+  using located_error::located_error;
+};
+
+/// A plan that cannot be made or violates policy (conflicts, strict-mode findings, failed expects).
+class plan_error : public error {
+public:
+  using error::error;
+};
+
+/// An unreadable, malformed or refused checkpoint or manifest file.
+class checkpoint_error : public error {
+public:
+  using error::error;
+};
+
+/// Bad use of the library or tool that is the caller's fault (wrong argument, missing file).
+class usage_error : public error {
+public:
+  using error::error;
+};
+
+}  // namespace graft

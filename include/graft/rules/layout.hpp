@@ -1,0 +1,217 @@
+#pragma once
+/// \file
+/// Dimension layouts (`dim D = keep, coco -> crowdpose, ...`) and the index lists they resolve to.
+
+#include <graft/error.hpp>
+#include <graft/rules/joints.hpp>
+#include <graft/source.hpp>
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace graft::rules {
+
+/// One segment of a dimension layout, with joint maps resolved.
+struct layout_segment {
+  enum class kind {
+    keep,           ///< `keep N`: N channels passed through
+    keep_inferred,  ///< `keep`: whatever length is left (same on both sides)
+    drop,           ///< `drop N`: N source channels discarded
+    fresh,          ///< `new N`: N destination channels with no source
+    joints          ///< `A -> B`, `(A -> B) * k`, `k * (A -> B)`
+  };
+  kind what = kind::keep;
+  std::int64_t count = 0;                      ///< for keep/drop/fresh
+  std::shared_ptr<const joint_mapping> map;    ///< for joints
+  std::int64_t repeat = 1;                     ///< k (1 for plain A -> B)
+  bool block_major = false;                    ///< `k * (A -> B)` (else joint-major)
+  source_location where;                       ///< the segment in the rules file
+
+  /// The segment as written ("keep 1", "(coco -> crowdpose) * 15").
+  std::string text() const {
+    switch (what) {
+      case kind::keep: return "keep " + std::to_string(count);
+      case kind::keep_inferred: return "keep";
+      case kind::drop: return "drop " + std::to_string(count);
+      case kind::fresh: return "new " + std::to_string(count);
+      case kind::joints: {
+        const std::string arrow = map->from + " -> " + map->to;
+        if (repeat == 1 && !block_major) return arrow;
+        return block_major ? std::to_string(repeat) + " * (" + arrow + ")" : "(" + arrow + ") * " + std::to_string(repeat);
+      }
+    }
+    return "?";
+  }
+  /// Source length (nullopt for an inferred keep).
+  std::optional<std::int64_t> source_length() const {
+    switch (what) {
+      case kind::keep:
+      case kind::drop: return count;
+      case kind::fresh: return 0;
+      case kind::keep_inferred: return std::nullopt;
+      case kind::joints: return repeat * static_cast<std::int64_t>(map->from_joints.size());
+    }
+    return 0;
+  }
+  /// Destination length (nullopt for an inferred keep).
+  std::optional<std::int64_t> destination_length() const {
+    switch (what) {
+      case kind::keep:
+      case kind::fresh: return count;
+      case kind::drop: return 0;
+      case kind::keep_inferred: return std::nullopt;
+      case kind::joints: return repeat * static_cast<std::int64_t>(map->to_joints.size());
+    }
+    return 0;
+  }
+};
+
+/// `dim D = seg, ...`.
+struct dim_layout {
+  std::int64_t dim = 0;
+  std::vector<layout_segment> segments;
+  source_location where;
+
+  /// "keep, coco -> crowdpose, coco -> crowdpose".
+  std::string text() const {
+    std::string out;
+    for (const auto& s : segments) out += (out.empty() ? "" : ", ") + s.text();
+    return out;
+  }
+};
+
+/// A destination row synthesized as the mean of source rows.
+struct mean_row {
+  std::int64_t destination = 0;
+  std::vector<std::int64_t> sources;
+};
+
+/// What a layout does to one dimension: copy pairs, means, kept and dropped rows.
+struct dim_selection {
+  std::int64_t dim = 0;
+  std::int64_t source_size = 0;
+  std::int64_t destination_size = 0;
+  std::vector<std::int64_t> source_index;       ///< copies: source_index[i] → destination_index[i]
+  std::vector<std::int64_t> destination_index;  ///< (same length as source_index)
+  std::vector<mean_row> means;                  ///< synthesized destination rows
+  std::vector<std::int64_t> kept;               ///< destination rows left as initialised
+  std::vector<std::int64_t> dropped;            ///< source rows not used
+  std::vector<std::string> joint_summaries;     ///< one per joint segment ("12 of 14 joints; ...")
+
+  /// True when every destination row i is a copy of source row i.
+  bool is_identity() const {
+    if (source_size != destination_size || !means.empty() || !kept.empty()) return false;
+    if (static_cast<std::int64_t>(source_index.size()) != destination_size) return false;
+    for (std::size_t i = 0; i < source_index.size(); ++i)
+      if (source_index[i] != static_cast<std::int64_t>(i) || destination_index[i] != static_cast<std::int64_t>(i))
+        return false;
+    return true;
+  }
+};
+
+/// Resolves a layout against the tensors' sizes on its dimension. `context` names the tensor and
+/// its shapes for the message. Throws graft::rules_error when the lengths do not add up.
+inline dim_selection resolve_layout(const dim_layout& layout, std::int64_t source_size, std::int64_t destination_size,
+                                    const std::string& context) {
+  std::int64_t known_src = 0, known_dst = 0;
+  int inferred = 0;
+  for (const auto& seg : layout.segments) {
+    if (seg.what == layout_segment::kind::keep_inferred) {
+      ++inferred;
+      continue;
+    }
+    known_src += *seg.source_length();
+    known_dst += *seg.destination_length();
+  }
+  const std::int64_t inferred_src = source_size - known_src;
+  const std::int64_t inferred_dst = destination_size - known_dst;
+  const bool fits = inferred == 0 ? (inferred_src == 0 && inferred_dst == 0)
+                                  : (inferred_src == inferred_dst && inferred_src >= 0);
+  if (!fits) {
+    std::string segments;
+    for (const auto& seg : layout.segments) {
+      segments += segments.empty() ? "" : ", ";
+      if (seg.what == layout_segment::kind::keep_inferred)
+        segments += "keep = (inferred)";
+      else
+        segments += seg.text() + " = " + std::to_string(*seg.source_length()) + " -> " +
+                    std::to_string(*seg.destination_length());
+    }
+    std::string expected = std::to_string(known_src) + " -> " + std::to_string(known_dst);
+    if (inferred) expected += " plus an inferred keep of equal length on both sides";
+    throw rules_error(layout.where, "dim " + std::to_string(layout.dim) + " layout does not fit " + context +
+                                        ": the tensors have " + std::to_string(source_size) + " -> " +
+                                        std::to_string(destination_size) + " rows, the segments give " + expected +
+                                        " (" + segments + ")");
+  }
+
+  dim_selection out;
+  out.dim = layout.dim;
+  out.source_size = source_size;
+  out.destination_size = destination_size;
+  std::int64_t src = 0, dst = 0;
+  auto copy = [&](std::int64_t s, std::int64_t d) {
+    out.source_index.push_back(s);
+    out.destination_index.push_back(d);
+  };
+  for (const auto& seg : layout.segments) {
+    switch (seg.what) {
+      case layout_segment::kind::keep:
+      case layout_segment::kind::keep_inferred: {
+        const std::int64_t n = seg.what == layout_segment::kind::keep ? seg.count : inferred_src;
+        for (std::int64_t i = 0; i < n; ++i) copy(src + i, dst + i);
+        src += n;
+        dst += n;
+        break;
+      }
+      case layout_segment::kind::drop:
+        for (std::int64_t i = 0; i < seg.count; ++i) out.dropped.push_back(src + i);
+        src += seg.count;
+        break;
+      case layout_segment::kind::fresh:
+        for (std::int64_t i = 0; i < seg.count; ++i) out.kept.push_back(dst + i);
+        dst += seg.count;
+        break;
+      case layout_segment::kind::joints: {
+        const joint_mapping& map = *seg.map;
+        const auto na = static_cast<std::int64_t>(map.from_joints.size());
+        const auto nb = static_cast<std::int64_t>(map.to_joints.size());
+        const std::int64_t k = seg.repeat;
+        // Row of joint j, channel c, in a set of n joints.
+        auto row = [&](std::int64_t base, std::int64_t n, std::int64_t joint, std::int64_t c) {
+          return seg.block_major ? base + c * n + joint : base + joint * k + c;
+        };
+        std::vector<bool> used(static_cast<std::size_t>(na), false);
+        for (std::int64_t j = 0; j < nb; ++j) {
+          const joint_source& t = map.targets[static_cast<std::size_t>(j)];
+          for (std::int64_t c = 0; c < k; ++c) {
+            const std::int64_t d = row(dst, nb, j, c);
+            if (t.how == joint_source::kind::none) {
+              out.kept.push_back(d);
+            } else if (t.how == joint_source::kind::mean && t.sources.size() > 1) {
+              mean_row m{d, {}};
+              for (auto s : t.sources) m.sources.push_back(row(src, na, static_cast<std::int64_t>(s), c));
+              out.means.push_back(std::move(m));
+            } else {
+              copy(row(src, na, static_cast<std::int64_t>(t.sources[0]), c), d);
+            }
+          }
+          for (auto s : t.sources) used[s] = true;
+        }
+        for (std::int64_t a = 0; a < na; ++a)
+          if (!used[static_cast<std::size_t>(a)])
+            for (std::int64_t c = 0; c < k; ++c) out.dropped.push_back(row(src, na, a, c));
+        out.joint_summaries.push_back(map.summary());
+        src += k * na;
+        dst += k * nb;
+        break;
+      }
+    }
+  }
+  return out;
+}
+
+}  // namespace graft::rules

@@ -1,0 +1,368 @@
+#pragma once
+/// \file
+/// Name globs, compiled once: `*` (within a segment), `**` (any number of segments), `{a,b}`, `<set>`.
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace graft::rules {
+
+/// A malformed pattern or template; `offset` is the byte offset inside the pattern text.
+struct pattern_syntax_error : std::runtime_error {
+  pattern_syntax_error(std::size_t at, const std::string& message) : std::runtime_error(message), offset(at) {}
+  std::size_t offset;
+};
+
+/// What one wildcard of a pattern matched.
+struct capture {
+  std::string text;                          ///< the matched characters (dots around `**` excluded)
+  std::string joint_set;                     ///< for `<set>` captures: the set's name
+  std::optional<std::size_t> joint_index;    ///< for `<set>` captures: the index matched
+  std::size_t position = 0;                  ///< where the capture starts in the name
+};
+
+/// Looks up the size of a joint set by name (nullopt: unknown set).
+using joint_set_sizes = std::function<std::optional<std::size_t>(std::string_view)>;
+
+/// A compiled, anchored glob over dotted tensor names.
+class pattern {
+public:
+  pattern() = default;
+
+  /// Compiles `text`; `sizes` resolves `<set>` names. Throws pattern_syntax_error.
+  static pattern compile(std::string text, const joint_set_sizes& sizes = {}) {
+    pattern p;
+    p.text_ = std::move(text);
+    p.parse(sizes);
+    return p;
+  }
+
+  /// The pattern as written.
+  const std::string& text() const noexcept { return text_; }
+  /// Number of captures ($1..$N) the pattern produces.
+  std::size_t capture_count() const noexcept { return captures_; }
+  /// True when the pattern has no wildcard at all.
+  bool is_literal() const noexcept { return tokens_.size() == 1 && tokens_[0].kind == token_kind::literal; }
+  /// The joint sets named by `<set>` wildcards, in order.
+  std::vector<std::string> joint_sets() const {
+    std::vector<std::string> out;
+    for (const auto& t : tokens_)
+      if (t.kind == token_kind::joint) out.push_back(t.text);
+    return out;
+  }
+
+  /// Whole-name match; fills `out` (when given) with the captures in order.
+  bool match(std::string_view name, std::vector<capture>* out = nullptr) const {
+    if (!prefix_.empty() && name.substr(0, prefix_.size()) != prefix_) return false;
+    std::vector<capture> caps;
+    caps.reserve(captures_);
+    if (!match_from(0, name, 0, caps)) return false;
+    if (out) *out = std::move(caps);
+    return true;
+  }
+
+private:
+  enum class token_kind { literal, star, globstar, alternatives, joint };
+  // For globstar: whether a '.' before / after it belongs to it (so `a.**` also matches `a`).
+  struct token {
+    token_kind kind = token_kind::literal;
+    std::string text;                       // literal text, or joint set name
+    std::vector<std::string> alternatives;  // {a,b}
+    bool lead_dot = false, trail_dot = false;
+    std::size_t joint_count = 0;            // size of the joint set (0 = unbounded)
+  };
+
+  void parse(const joint_set_sizes& sizes) {
+    const std::string& s = text_;
+    std::string literal;
+    auto flush = [&] {
+      if (!literal.empty()) tokens_.push_back(token{token_kind::literal, std::move(literal), {}, false, false, 0});
+      literal.clear();
+    };
+    if (s.empty()) throw pattern_syntax_error(0, "empty pattern");
+    for (std::size_t i = 0; i < s.size();) {
+      const char c = s[i];
+      if (c == '*') {
+        if (i + 1 < s.size() && s[i + 1] == '*') {
+          if (i + 2 < s.size() && s[i + 2] == '*') throw pattern_syntax_error(i, "'***' is not a wildcard (use * or **)");
+          token t{token_kind::globstar, {}, {}, false, false, 0};
+          // Absorb a dot on each side when ** stands as whole segments.
+          if (!literal.empty() && literal.back() == '.') {
+            literal.pop_back();
+            t.lead_dot = true;
+          }  // otherwise ** glued to other characters: any characters, dots included
+          const bool at_start = literal.empty() && tokens_.empty() && !t.lead_dot;
+          std::size_t next = i + 2;
+          if (next < s.size() && s[next] == '.' && (t.lead_dot || at_start)) {
+            t.trail_dot = true;
+            ++next;
+          }
+          flush();
+          tokens_.push_back(std::move(t));
+          ++captures_;
+          i = next;
+        } else {
+          flush();
+          tokens_.push_back(token{token_kind::star, {}, {}, false, false, 0});
+          ++captures_;
+          ++i;
+        }
+      } else if (c == '{') {
+        const std::size_t close = s.find('}', i);
+        if (close == std::string::npos) throw pattern_syntax_error(i, "unclosed '{' in pattern");
+        token t{token_kind::alternatives, {}, {}, false, false, 0};
+        std::string alt;
+        for (std::size_t j = i + 1; j < close; ++j) {
+          const char a = s[j];
+          if (a == ',') {
+            t.alternatives.push_back(std::move(alt));
+            alt.clear();
+          } else if (a == '*' || a == '{' || a == '<' || a == '>') {
+            throw pattern_syntax_error(j, std::string("'") + a + "' is not allowed inside {...} (alternatives are literal)");
+          } else {
+            alt += a;
+          }
+        }
+        t.alternatives.push_back(std::move(alt));
+        flush();
+        tokens_.push_back(std::move(t));
+        ++captures_;
+        i = close + 1;
+      } else if (c == '}') {
+        throw pattern_syntax_error(i, "'}' without '{' in pattern");
+      } else if (c == '<') {
+        const std::size_t close = s.find('>', i);
+        if (close == std::string::npos) throw pattern_syntax_error(i, "unclosed '<' in pattern");
+        std::string set = s.substr(i + 1, close - i - 1);
+        if (set.empty()) throw pattern_syntax_error(i, "'<>' needs a joint set name, e.g. <coco>");
+        token t{token_kind::joint, set, {}, false, false, 0};
+        if (sizes) {
+          auto n = sizes(set);
+          if (!n) throw pattern_syntax_error(i + 1, "unknown joint set '" + set + "'");
+          t.joint_count = *n;
+        }
+        flush();
+        tokens_.push_back(std::move(t));
+        ++captures_;
+        i = close + 1;
+      } else if (c == '>') {
+        throw pattern_syntax_error(i, "'>' without '<' in pattern");
+      } else if (c == '$') {
+        throw pattern_syntax_error(i, "'$' belongs in a rename template, not in a pattern");
+      } else {
+        literal += c;
+        ++i;
+      }
+    }
+    flush();
+    if (!tokens_.empty() && tokens_[0].kind == token_kind::literal) prefix_ = tokens_[0].text;
+  }
+
+  static bool is_digits(std::string_view s) {
+    if (s.empty()) return false;
+    for (char c : s)
+      if (c < '0' || c > '9') return false;
+    return s.size() == 1 || s[0] != '0';
+  }
+
+  // Can token `t` match exactly `s`? Fills `cap`.
+  static bool accepts(const token& t, std::string_view s, capture& cap) {
+    switch (t.kind) {
+      case token_kind::star:
+        if (s.find('.') != std::string_view::npos) return false;
+        cap.text = std::string(s);
+        return true;
+      case token_kind::globstar: {
+        std::string_view inner = s;
+        if (t.lead_dot && t.trail_dot) {  // ".**." : "." or ".x.y."
+          if (s == ".") inner = {};
+          else if (s.size() >= 3 && s.front() == '.' && s.back() == '.') inner = s.substr(1, s.size() - 2);
+          else return false;
+        } else if (t.lead_dot) {  // ".**" at the end: "" or ".x.y"
+          if (s.empty()) inner = {};
+          else if (s.size() >= 2 && s.front() == '.') inner = s.substr(1);
+          else return false;
+        } else if (t.trail_dot) {  // "**." at the start: "" or "x.y."
+          if (s.empty()) inner = {};
+          else if (s.size() >= 2 && s.back() == '.') inner = s.substr(0, s.size() - 1);
+          else return false;
+        }
+        cap.text = std::string(inner);
+        return true;
+      }
+      case token_kind::joint: {
+        if (!is_digits(s) || s.size() > 9) return false;
+        const std::size_t index = std::stoul(std::string(s));
+        if (t.joint_count && index >= t.joint_count) return false;
+        cap.text = std::string(s);
+        cap.joint_set = t.text;
+        cap.joint_index = index;
+        return true;
+      }
+      default: return false;
+    }
+  }
+
+  bool match_from(std::size_t ti, std::string_view name, std::size_t pos, std::vector<capture>& caps) const {
+    if (ti == tokens_.size()) return pos == name.size();
+    const token& t = tokens_[ti];
+    const std::string_view rest = name.substr(pos);
+    if (t.kind == token_kind::literal) {
+      if (rest.substr(0, t.text.size()) != t.text) return false;
+      return match_from(ti + 1, name, pos + t.text.size(), caps);
+    }
+    if (t.kind == token_kind::alternatives) {
+      for (const auto& alt : t.alternatives) {
+        if (rest.substr(0, alt.size()) != alt) continue;
+        caps.push_back(capture{alt, {}, {}, pos});
+        if (match_from(ti + 1, name, pos + alt.size(), caps)) return true;
+        caps.pop_back();
+      }
+      return false;
+    }
+    // Variable-length wildcard: longest first (greedy), backtracking to shorter.
+    std::size_t max_len = rest.size();
+    if (t.kind == token_kind::star) {
+      const std::size_t dot = rest.find('.');
+      if (dot != std::string_view::npos) max_len = dot;
+    }
+    for (std::size_t len = max_len + 1; len-- > 0;) {
+      // The next literal token, if any, must follow right where this wildcard ends.
+      if (ti + 1 < tokens_.size() && tokens_[ti + 1].kind == token_kind::literal) {
+        const std::string& lit = tokens_[ti + 1].text;
+        if (name.substr(pos + len, lit.size()) != lit) continue;
+      } else if (ti + 1 == tokens_.size() && len != rest.size()) {
+        continue;
+      }
+      capture cap;
+      cap.position = pos;
+      if (!accepts(t, rest.substr(0, len), cap)) continue;
+      caps.push_back(std::move(cap));
+      if (match_from(ti + 1, name, pos + len, caps)) return true;
+      caps.pop_back();
+    }
+    return false;
+  }
+
+  std::string text_;
+  std::vector<token> tokens_;
+  std::string prefix_;
+  std::size_t captures_ = 0;
+};
+
+/// Translates a joint index between sets for `<set>` in templates; nullopt drops the tensor.
+using joint_translator =
+    std::function<std::optional<std::size_t>(const std::string& from_set, std::size_t index, const std::string& to_set)>;
+
+/// A rename template: literal text with `$N` / `${N}` and `<set>` placeholders.
+class name_template {
+public:
+  name_template() = default;
+
+  /// Compiles `text` against a pattern with `captures` captures. Throws pattern_syntax_error.
+  static name_template compile(std::string text, std::size_t captures, const joint_set_sizes& sizes = {}) {
+    name_template t;
+    t.text_ = std::move(text);
+    const std::string& s = t.text_;
+    std::string literal;
+    for (std::size_t i = 0; i < s.size();) {
+      if (s[i] == '$') {
+        std::size_t j = i + 1;
+        const bool braced = j < s.size() && s[j] == '{';
+        if (braced) ++j;
+        std::size_t k = j;
+        while (k < s.size() && s[k] >= '0' && s[k] <= '9') ++k;
+        if (k == j || (braced && (k >= s.size() || s[k] != '}')))
+          throw pattern_syntax_error(i, "'$' must be followed by a capture number ($1, ${2})");
+        const std::size_t n = std::stoul(s.substr(j, k - j));
+        if (n == 0 || n > captures)
+          throw pattern_syntax_error(i, "$" + std::to_string(n) + " refers to no capture (the pattern has " +
+                                            std::to_string(captures) + ")");
+        t.parts_.push_back(part{std::move(literal), n, {}});
+        literal.clear();
+        i = braced ? k + 1 : k;
+      } else if (s[i] == '<') {
+        const std::size_t close = s.find('>', i);
+        if (close == std::string::npos) throw pattern_syntax_error(i, "unclosed '<' in template");
+        std::string set = s.substr(i + 1, close - i - 1);
+        if (set.empty()) throw pattern_syntax_error(i, "'<>' needs a joint set name");
+        if (sizes && !sizes(set)) throw pattern_syntax_error(i + 1, "unknown joint set '" + set + "'");
+        t.parts_.push_back(part{std::move(literal), 0, set});
+        literal.clear();
+        i = close + 1;
+      } else if (s[i] == '*' || s[i] == '{' || s[i] == '}') {
+        throw pattern_syntax_error(i, std::string("'") + s[i] + "' is a wildcard; templates use $N for captures");
+      } else {
+        literal += s[i++];
+      }
+    }
+    t.tail_ = std::move(literal);
+    return t;
+  }
+
+  /// The template as written.
+  const std::string& text() const noexcept { return text_; }
+  /// True when the template writes a `<set>` joint index.
+  bool writes_joint() const {
+    for (const auto& p : parts_)
+      if (!p.joint_set.empty()) return true;
+    return false;
+  }
+
+  /// Expands with captures; dots left doubled or dangling by empty captures are removed.
+  /// Returns nullopt when a `<set>` joint has no counterpart (the translator says so).
+  std::optional<std::string> expand(const std::vector<capture>& caps, const joint_translator& translate = {}) const {
+    std::string out;
+    for (const auto& p : parts_) {
+      out += p.literal;
+      if (p.capture) {
+        out += caps.at(p.capture - 1).text;
+      } else {
+        const capture* joint = nullptr;
+        for (const auto& c : caps)
+          if (c.joint_index) joint = &c;
+        if (!joint) return std::nullopt;
+        std::optional<std::size_t> index = *joint->joint_index;
+        if (joint->joint_set != p.joint_set) {
+          if (!translate) return std::nullopt;
+          index = translate(joint->joint_set, *joint->joint_index, p.joint_set);
+        }
+        if (!index) return std::nullopt;
+        out += std::to_string(*index);
+      }
+    }
+    out += tail_;
+    return normalize_dots(out);
+  }
+
+  /// Collapses ".." and trims leading/trailing dots.
+  static std::string normalize_dots(const std::string& s) {
+    std::string out;
+    out.reserve(s.size());
+    for (char c : s) {
+      if (c == '.' && (out.empty() || out.back() == '.')) continue;
+      out += c;
+    }
+    while (!out.empty() && out.back() == '.') out.pop_back();
+    return out;
+  }
+
+private:
+  struct part {
+    std::string literal;    // text before the placeholder
+    std::size_t capture;    // $N (0: a joint placeholder)
+    std::string joint_set;  // <set>
+  };
+  std::string text_;
+  std::vector<part> parts_;
+  std::string tail_;
+};
+
+}  // namespace graft::rules

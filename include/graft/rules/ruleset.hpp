@@ -1,0 +1,117 @@
+#pragma once
+/// \file
+/// A validated rule set: what the files say, with joints, maps, patterns and layouts resolved.
+
+#include <graft/dsl/ast.hpp>
+#include <graft/rules/joints.hpp>
+#include <graft/rules/layout.hpp>
+#include <graft/rules/pattern.hpp>
+#include <graft/source.hpp>
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace graft::rules {
+
+using dsl::ast::category;
+using dsl::ast::plan_mode;
+
+/// The name of a plan category ("copied", "mapped", ...).
+inline std::string category_name(category c) {
+  switch (c) {
+    case category::copied: return "copied";
+    case category::mapped: return "mapped";
+    case category::synthesized: return "synthesized";
+    case category::kept: return "kept";
+    case category::excluded: return "excluded";
+    case category::unused: return "unused";
+    case category::conflict: return "conflict";
+  }
+  return "?";
+}
+
+/// A `strip` or `rename` rule.
+struct name_rule {
+  enum class kind { strip, rename };
+  kind what = kind::rename;
+  std::string prefix;     ///< strip: the literal prefix removed
+  pattern from;           ///< rename: what it matches
+  name_template to;       ///< rename: what it writes
+  source_location where;  ///< the statement
+
+  /// The rule as written.
+  std::string text() const {
+    return what == kind::strip ? "strip \"" + prefix + "\"" : "rename \"" + from.text() + "\" -> \"" + to.text() + "\"";
+  }
+};
+
+/// One pattern of an include/exclude/keep/expect list, with its place.
+struct located_pattern {
+  pattern pat;
+  source_location where;
+};
+
+/// A literal reshape step (`view`, `permute`, ...).
+struct shape_step {
+  dsl::ast::shape_op_kind what = dsl::ast::shape_op_kind::view;
+  std::vector<std::int64_t> args;
+  source_location where;
+
+  /// The step as written.
+  std::string text() const {
+    static const char* const names[] = {"view", "permute", "transpose", "squeeze", "unsqueeze"};
+    std::string out = names[static_cast<int>(what)];
+    for (auto a : args) out += " " + std::to_string(a);
+    return out;
+  }
+};
+
+/// A `reshape` rule: per-dimension layouts, or literal shape steps.
+struct reshape_rule {
+  pattern pat;
+  std::vector<dim_layout> layouts;
+  std::vector<shape_step> steps;
+  source_location where;
+
+  /// `reshape "pattern"`.
+  std::string text() const { return "reshape \"" + pat.text() + "\""; }
+};
+
+/// An `expect CATEGORY "pattern"` line.
+struct expectation {
+  category expected = category::copied;
+  pattern pat;
+  source_location where;
+};
+
+/// Everything a set of rules files says, validated and ready to plan with.
+struct ruleset {
+  std::vector<std::string> files;                           ///< files loaded, imports first
+  std::vector<joint_set> joint_sets;                        ///< all joint sets
+  std::vector<std::shared_ptr<const joint_mapping>> maps;   ///< declared maps and implicit same-name maps
+  std::vector<name_rule> renames;                           ///< strip/rename, in order
+  std::vector<located_pattern> includes;                    ///< include patterns
+  std::vector<located_pattern> excludes;                    ///< exclude patterns
+  std::vector<located_pattern> keeps;                       ///< keep patterns
+  std::vector<reshape_rule> reshapes;                       ///< reshape rules
+  std::vector<expectation> expects;                         ///< expect lines
+  std::optional<plan_mode> mode;                            ///< `mode` if any file said it
+
+  /// A joint set by name.
+  const joint_set* find_set(std::string_view name) const {
+    for (const auto& s : joint_sets)
+      if (s.name == name) return &s;
+    return nullptr;
+  }
+  /// The map from one set to another (declared or implicit), if loaded.
+  std::shared_ptr<const joint_mapping> find_map(std::string_view from, std::string_view to) const {
+    for (const auto& m : maps)
+      if (m->from == from && m->to == to) return m;
+    return nullptr;
+  }
+};
+
+}  // namespace graft::rules
