@@ -89,6 +89,8 @@ public:
       shift = std::min(c - max_width / 2, text.size() - max_width / 2);
     }
     std::string line(text.substr(shift, max_width));
+    for (char& ch : line)  // show control bytes as '?', so the caret still lines up
+      if ((static_cast<unsigned char>(ch) < 0x20 && ch != '\t') || ch == 0x7f) ch = '?';
     std::string caret;
     for (std::size_t i = shift; i + 1 < c && i < text.size(); ++i)
       caret += text[i] == '\t' ? '\t' : ' ';

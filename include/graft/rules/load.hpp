@@ -264,7 +264,7 @@ private:
     try {
       return pattern::compile(s.text, sizes());
     } catch (const pattern_syntax_error& e) {
-      throw rules_error(at(f, s.offset + 1 + e.offset), std::string(e.what()) + " in \"" + s.text + "\"");
+      throw rules_error(at(f, s.offset + 1 + e.offset), std::string(e.what()) + " in pattern \"" + s.text + "\"");
     }
   }
 
@@ -374,7 +374,7 @@ private:
           r.to = name_template::compile(rename->replacement.text, r.from.capture_count(), sizes());
         } catch (const pattern_syntax_error& e) {
           throw rules_error(at(f, rename->replacement.offset + 1 + e.offset),
-                            std::string(e.what()) + " in \"" + rename->replacement.text + "\"");
+                            std::string(e.what()) + " in template \"" + rename->replacement.text + "\"");
         }
         const auto sets = r.from.joint_sets();
         if (r.to.writes_joint()) {

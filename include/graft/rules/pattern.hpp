@@ -116,7 +116,7 @@ private:
         }
       } else if (c == '{') {
         const std::size_t close = s.find('}', i);
-        if (close == std::string::npos) throw pattern_syntax_error(i, "unclosed '{' in pattern");
+        if (close == std::string::npos) throw pattern_syntax_error(i, "unclosed '{'");
         token t{token_kind::alternatives, {}, {}, false, false, 0};
         std::string alt;
         for (std::size_t j = i + 1; j < close; ++j) {
@@ -136,10 +136,10 @@ private:
         ++captures_;
         i = close + 1;
       } else if (c == '}') {
-        throw pattern_syntax_error(i, "'}' without '{' in pattern");
+        throw pattern_syntax_error(i, "'}' without '{'");
       } else if (c == '<') {
         const std::size_t close = s.find('>', i);
-        if (close == std::string::npos) throw pattern_syntax_error(i, "unclosed '<' in pattern");
+        if (close == std::string::npos) throw pattern_syntax_error(i, "unclosed '<'");
         std::string set = s.substr(i + 1, close - i - 1);
         if (set.empty()) throw pattern_syntax_error(i, "'<>' needs a joint set name, e.g. <coco>");
         token t{token_kind::joint, set, {}, false, false, 0};
@@ -153,7 +153,7 @@ private:
         ++captures_;
         i = close + 1;
       } else if (c == '>') {
-        throw pattern_syntax_error(i, "'>' without '<' in pattern");
+        throw pattern_syntax_error(i, "'>' without '<'");
       } else if (c == '$') {
         throw pattern_syntax_error(i, "'$' belongs in a rename template, not in a pattern");
       } else {
@@ -290,7 +290,7 @@ public:
         i = braced ? k + 1 : k;
       } else if (s[i] == '<') {
         const std::size_t close = s.find('>', i);
-        if (close == std::string::npos) throw pattern_syntax_error(i, "unclosed '<' in template");
+        if (close == std::string::npos) throw pattern_syntax_error(i, "unclosed '<'");
         std::string set = s.substr(i + 1, close - i - 1);
         if (set.empty()) throw pattern_syntax_error(i, "'<>' needs a joint set name");
         if (sizes && !sizes(set)) throw pattern_syntax_error(i + 1, "unknown joint set '" + set + "'");

@@ -1,0 +1,116 @@
+#pragma once
+/// \file
+/// tensor_record: a named tensor's description plus a zero-copy view of its bytes in a checkpoint.
+
+#include <graft/error.hpp>
+#include <graft/io/byte_span.hpp>
+#include <graft/io/detail/bytes.hpp>
+#include <graft/tensor_meta.hpp>
+
+#include <cstdint>
+#include <cstring>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace graft::io {
+
+/// A tensor in a checkpoint: name, dtype, shape and role (tensor_meta), its layout in a storage,
+/// and the storage's bytes (little-endian), kept alive by `owner` (usually the mapped file).
+struct tensor_record : tensor_meta {
+  std::vector<std::int64_t> strides;  ///< strides in elements, one per dimension
+  std::int64_t storage_offset = 0;    ///< first element's index in the storage
+  byte_span storage;                  ///< the whole storage's bytes (shared by views of one storage)
+  std::shared_ptr<const void> owner;  ///< keeps `storage` valid
+
+  /// Number of elements.
+  std::int64_t numel() const noexcept { return graft::numel(shape); }
+  /// Bytes of the tensor's elements when laid out contiguously.
+  std::size_t nbytes() const noexcept { return static_cast<std::size_t>(numel()) * dtype_size(type); }
+  /// True when the elements are stored in C order without gaps (size-1 dims' strides ignored).
+  bool is_contiguous() const noexcept {
+    std::int64_t expect = 1;
+    for (std::size_t i = shape.size(); i-- > 0;) {
+      if (shape[i] == 0) return true;
+      if (shape[i] != 1 && strides[i] != expect) return false;
+      expect *= shape[i];
+    }
+    return true;
+  }
+  /// Pointer to the first element (the storage start plus the offset).
+  const std::byte* first() const noexcept {
+    return storage.data + static_cast<std::size_t>(storage_offset) * dtype_size(type);
+  }
+  /// Copies the elements in C order into `out` (nbytes() bytes).
+  void copy_contiguous(std::byte* out) const {
+    const std::size_t es = dtype_size(type);
+    const std::int64_t n = numel();
+    if (n == 0) return;
+    if (is_contiguous()) {
+      std::memcpy(out, first(), static_cast<std::size_t>(n) * es);
+      return;
+    }
+    const std::size_t nd = shape.size();
+    std::vector<std::int64_t> idx(nd, 0);
+    const std::byte* base = first();
+    for (std::int64_t k = 0; k < n; ++k) {
+      std::int64_t off = 0;
+      for (std::size_t d = 0; d < nd; ++d) off += idx[d] * strides[d];
+      std::memcpy(out + static_cast<std::size_t>(k) * es, base + static_cast<std::size_t>(off) * es, es);
+      for (std::size_t d = nd; d-- > 0;) {
+        if (++idx[d] < shape[d]) break;
+        idx[d] = 0;
+      }
+    }
+  }
+  /// The elements in C order (copies).
+  std::vector<std::byte> contiguous_bytes() const {
+    std::vector<std::byte> out(nbytes());
+    copy_contiguous(out.data());
+    return out;
+  }
+};
+
+/// C-order strides for a shape.
+inline std::vector<std::int64_t> contiguous_strides(const shape_t& shape) {
+  std::vector<std::int64_t> s(shape.size());
+  std::int64_t acc = 1;
+  for (std::size_t i = shape.size(); i-- > 0;) {
+    s[i] = acc;
+    acc *= shape[i] > 1 ? shape[i] : 1;
+  }
+  return s;
+}
+
+/// Throws checkpoint_error (prefixed by `label`) unless the record's shape, strides and offset are
+/// sane and every element lies inside its storage bytes.
+inline void validate_record(const tensor_record& r, const std::string& label) {
+  auto bad = [&](const std::string& what) {
+    throw checkpoint_error(label + ": tensor " + detail::quote_name(r.name) + ": " + what);
+  };
+  if (r.strides.size() != r.shape.size()) bad("stride and size have different lengths");
+  if (r.storage_offset < 0) bad("negative storage offset " + std::to_string(r.storage_offset));
+  const std::int64_t es = static_cast<std::int64_t>(dtype_size(r.type));
+  std::int64_t n = 1;
+  for (std::size_t i = 0; i < r.shape.size(); ++i) {
+    if (r.shape[i] < 0) bad("negative size in shape " + shape_str(r.shape));
+    if (r.strides[i] < 0) bad("negative stride " + std::to_string(r.strides[i]));
+    if (__builtin_mul_overflow(n, r.shape[i], &n)) bad("shape " + shape_str(r.shape) + " overflows");
+  }
+  std::int64_t bytes = 0;
+  if (__builtin_mul_overflow(n, es, &bytes)) bad("shape " + shape_str(r.shape) + " overflows");
+  if (n == 0) return;
+  std::int64_t last = r.storage_offset;
+  for (std::size_t i = 0; i < r.shape.size(); ++i) {
+    std::int64_t step = 0;
+    if (__builtin_mul_overflow(r.shape[i] - 1, r.strides[i], &step) || __builtin_add_overflow(last, step, &last))
+      bad("strides overflow");
+  }
+  const std::int64_t storage_numel = static_cast<std::int64_t>(r.storage.size / static_cast<std::size_t>(es));
+  if (last >= storage_numel)
+    bad("shape " + shape_str(r.shape) + " with offset " + std::to_string(r.storage_offset) +
+        " and its strides reaches element " + std::to_string(last) + " of a storage of " +
+        std::to_string(storage_numel) + " elements");
+}
+
+}  // namespace graft::io
