@@ -2,6 +2,7 @@
 // Exit codes: 0 success; 1 the plan violates policy (strict mode, expect); 2 bad usage or unreadable input.
 
 #include "check.hpp"
+#include "plan.hpp"
 
 #include <CLI/CLI.hpp>
 
@@ -16,6 +17,10 @@ int main(int argc, char** argv) {
 
   graft::cli::check_command check;
   check.add_to(app, exit_code);
+  graft::cli::plan_command plan;
+  plan.add_to(app, exit_code);
+  graft::cli::explain_command explain;
+  explain.add_to(app, exit_code);
 
   try {
     app.parse(argc, argv);

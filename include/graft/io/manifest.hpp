@@ -1,0 +1,102 @@
+#pragma once
+/// \file
+/// Name/shape manifests (`.tsv`: name, dtype, shape, param|buffer): a checkpoint's header without data.
+
+#include <graft/error.hpp>
+#include <graft/tensor_meta.hpp>
+
+#include <charconv>
+#include <filesystem>
+#include <fstream>
+#include <set>
+#include <sstream>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace graft::io {
+
+namespace detail {
+inline std::vector<std::string_view> split_view(std::string_view s, char sep) {
+  std::vector<std::string_view> out;
+  std::size_t start = 0;
+  while (true) {
+    const std::size_t at = s.find(sep, start);
+    out.push_back(s.substr(start, at == std::string_view::npos ? std::string_view::npos : at - start));
+    if (at == std::string_view::npos) break;
+    start = at + 1;
+  }
+  return out;
+}
+}  // namespace detail
+
+/// Parses manifest text; `origin` names the file in messages. Throws checkpoint_error naming file:line.
+inline tensor_set parse_manifest(std::string_view text, const std::string& origin) {
+  tensor_set out;
+  std::set<std::string, std::less<>> seen;
+  std::size_t line_no = 0;
+  for (std::string_view line : detail::split_view(text, '\n')) {
+    ++line_no;
+    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    if (line.empty() || line[0] == '#') continue;
+    auto fail = [&](const std::string& why) {
+      throw checkpoint_error(origin + ":" + std::to_string(line_no) + ": " + why);
+    };
+    const auto fields = detail::split_view(line, '\t');
+    if (fields.size() < 3 || fields.size() > 4)
+      fail("expected 3 or 4 tab-separated fields (name, dtype, shape[, param|buffer]), found " +
+           std::to_string(fields.size()));
+    tensor_meta t;
+    t.name = std::string(fields[0]);
+    if (t.name.empty()) fail("empty tensor name");
+    if (!seen.insert(t.name).second) fail("tensor '" + t.name + "' is listed twice");
+    auto type = parse_dtype(fields[1]);
+    if (!type) fail("unknown dtype '" + std::string(fields[1]) + "' for '" + t.name + "'");
+    t.type = *type;
+    if (!fields[2].empty()) {
+      for (std::string_view dim : detail::split_view(fields[2], ',')) {
+        std::int64_t size = -1;
+        auto [ptr, ec] = std::from_chars(dim.data(), dim.data() + dim.size(), size);
+        if (ec != std::errc() || ptr != dim.data() + dim.size() || size < 0)
+          fail("bad shape '" + std::string(fields[2]) + "' for '" + t.name + "' (sizes are whole numbers >= 0)");
+        t.shape.push_back(size);
+      }
+    }
+    if (fields.size() == 4) {
+      if (fields[3] == "param") t.role = tensor_role::param;
+      else if (fields[3] == "buffer") t.role = tensor_role::buffer;
+      else fail("fourth field must be 'param' or 'buffer', not '" + std::string(fields[3]) + "'");
+    }
+    out.push_back(std::move(t));
+  }
+  return out;
+}
+
+/// Reads a manifest file. Throws checkpoint_error (bad content) or usage_error (missing file).
+inline tensor_set read_manifest(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw usage_error("cannot open manifest '" + path.string() + "'");
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return parse_manifest(ss.str(), path.string());
+}
+
+/// Manifest text for a tensor set (the inverse of parse_manifest).
+inline std::string format_manifest(const tensor_set& tensors) {
+  std::string out;
+  for (const auto& t : tensors) {
+    out += t.name;
+    out += '\t';
+    out += dtype_name(t.type);
+    out += '\t';
+    for (std::size_t i = 0; i < t.shape.size(); ++i) {
+      if (i) out += ',';
+      out += std::to_string(t.shape[i]);
+    }
+    if (t.role != tensor_role::unknown) out += t.role == tensor_role::param ? "\tparam" : "\tbuffer";
+    out += '\n';
+  }
+  return out;
+}
+
+}  // namespace graft::io

@@ -1,0 +1,122 @@
+#pragma once
+/// \file
+/// explain(): every step the planner takes for one source or destination name.
+
+#include <graft/error.hpp>
+#include <graft/plan/planner.hpp>
+#include <graft/rules/joints.hpp>
+
+#include <string>
+#include <vector>
+
+namespace graft {
+
+namespace detail {
+
+inline std::string index_list(const std::vector<std::int64_t>& v) {
+  std::string out = "[";
+  for (std::size_t i = 0; i < v.size(); ++i) out += (i ? ", " : "") + std::to_string(v[i]);
+  return out + "]";
+}
+
+inline std::string explain_entry(const plan& p, const plan_entry& e) {
+  std::string out = "plan: " + rules::category_name(e.what);
+  if (!e.note.empty()) out += ": " + e.note;
+  if (!e.rule.empty()) out += "\n  decided by " + e.rule + (e.rule_where.known() ? " at " + e.rule_where.str() : "");
+  out += "\n";
+  for (const auto& sel : e.selections) {
+    out += "dim " + std::to_string(sel.dim) + " (" + std::to_string(sel.source_size) + " -> " +
+           std::to_string(sel.destination_size) + " rows):\n";
+    out += "  source rows:      " + index_list(sel.source_index) + "\n";
+    out += "  destination rows: " + index_list(sel.destination_index) + "\n";
+    for (const auto& m : sel.means)
+      out += "  destination row " + std::to_string(m.destination) + " = mean of source rows " + index_list(m.sources) + "\n";
+    if (!sel.kept.empty()) out += "  kept (destination) rows: " + index_list(sel.kept) + "\n";
+    if (!sel.dropped.empty()) out += "  dropped (source) rows:   " + index_list(sel.dropped) + "\n";
+  }
+  for (const auto& step : e.steps) out += "step: " + step.text() + " (" + step.where.str() + ")\n";
+  if (!e.mean_of.empty()) {
+    out += "from:";
+    for (auto s : e.mean_of) out += " '" + p.source[s].name + "'";
+    out += e.mean_of.size() > 1 ? " (mean)\n" : "\n";
+  }
+  return out;
+}
+
+}  // namespace detail
+
+/// A step-by-step account of how `name` (a source or destination tensor) is planned.
+/// Throws usage_error when neither set has the name.
+inline std::string explain(const rules::ruleset& rules, const tensor_set& source, const tensor_set& destination,
+                           const std::string& name, const plan_options& options = {}) {
+  const plan p = make_plan(rules, source, destination, options);
+  detail::planner tracer(rules, source, destination, options);
+  std::string out;
+  const tensor_meta* as_source = nullptr;
+  const tensor_meta* as_destination = nullptr;
+  for (const auto& t : source)
+    if (t.name == name) as_source = &t;
+  for (const auto& t : destination)
+    if (t.name == name) as_destination = &t;
+  if (!as_source && !as_destination) {
+    std::vector<std::string> names;
+    for (const auto& t : source) names.push_back(t.name);
+    for (const auto& t : destination) names.push_back(t.name);
+    throw usage_error("no tensor named '" + name + "' in the source or the destination" +
+                      rules::did_you_mean(name, names));
+  }
+
+  if (as_source) {
+    out += "source '" + name + "' " + detail::describe(*as_source) + "\n";
+    std::vector<std::string> trace;
+    const detail::routed_name r = tracer.route(name, 0, false, &trace);
+    out += "names:\n";
+    if (trace.empty()) out += "  (no strip or rename rules)\n";
+    for (const auto& line : trace) out += "  " + line + "\n";
+    if (r.dropped) {
+      out += "result: dropped (" + *r.dropped + ")\n";
+    } else {
+      out += "  final name '" + r.name + "'\n";
+      plan_entry scratch;
+      if (auto why = tracer.filtered_out(r.name, scratch)) {
+        out += "filters: " + *why + (scratch.rule_where.known() ? " at " + scratch.rule_where.str() : "") + "\n";
+      } else {
+        out += std::string("filters: ") + (rules.excludes.empty() ? "no exclude rules" : "no exclude pattern matches") +
+               ", " + (rules.includes.empty() ? "no include list (everything is included)" : "an include pattern matches") +
+               "\n";
+        const tensor_meta* target = nullptr;
+        for (const auto& t : destination)
+          if (t.name == r.name) target = &t;
+        if (target) {
+          out += "destination '" + r.name + "' " + detail::describe(*target) + "\n";
+          out += "reshape rules:\n";
+          if (rules.reshapes.empty()) out += "  (none)\n";
+          for (const auto& rr : rules.reshapes)
+            out += "  " + rr.text() + " (" + rr.where.str() + "): " + (rr.pat.match(r.name) ? "matches" : "no match") + "\n";
+        } else {
+          out += "destination: no tensor named '" + r.name + "'\n";
+        }
+      }
+    }
+    if (const plan_entry* e = p.for_source(name)) out += detail::explain_entry(p, *e);
+  }
+
+  if (as_destination) {
+    if (!out.empty()) out += "\n";
+    out += "destination '" + name + "' " + detail::describe(*as_destination) + "\n";
+    if (const plan_entry* e = p.for_destination(name)) {
+      if (e->source && !as_source) {
+        out += "filled from source '" + p.source[*e->source].name + "'\n";
+        for (const auto& step : e->renames) out += "  " + step.rule + " (" + step.where.str() + "): '" + step.before +
+                                                   "' -> '" + step.after + "'\n";
+      }
+      if (!as_source || !e->source || p.source[*e->source].name != name) out += detail::explain_entry(p, *e);
+      if (e->what == category::kept && e->rule.empty()) {
+        out += "  no source lands here and no keep pattern matches\n";
+      }
+    }
+  }
+  return out;
+}
+
+}  // namespace graft

@@ -1,0 +1,221 @@
+#pragma once
+/// \file
+/// The plan as JSON (schema "graft-plan/1", documented in docs/plan-json.md).
+
+#include <graft/plan/plan.hpp>
+
+#include <cstdio>
+#include <string>
+#include <vector>
+
+namespace graft {
+
+namespace detail {
+
+/// A minimal streaming JSON writer (objects, arrays, strings, numbers, booleans, null).
+class json_writer {
+public:
+  std::string str() const { return out_; }
+
+  json_writer& begin_object() { return open('{'); }
+  json_writer& end_object() { return close('}'); }
+  json_writer& begin_array() { return open('['); }
+  json_writer& end_array() { return close(']'); }
+  json_writer& key(const std::string& k) {
+    comma();
+    string_literal(k);
+    out_ += ':';
+    after_key_ = true;
+    return *this;
+  }
+  json_writer& value(const std::string& s) {
+    comma();
+    string_literal(s);
+    return *this;
+  }
+  json_writer& value(const char* s) { return value(std::string(s)); }
+  json_writer& value(long long n) {
+    comma();
+    out_ += std::to_string(n);
+    return *this;
+  }
+  json_writer& value(unsigned long long n) {
+    comma();
+    out_ += std::to_string(n);
+    return *this;
+  }
+  json_writer& value(long n) { return value(static_cast<long long>(n)); }
+  json_writer& value(unsigned long n) { return value(static_cast<unsigned long long>(n)); }
+  json_writer& value(int n) { return value(static_cast<long long>(n)); }
+  json_writer& value(bool b) {
+    comma();
+    out_ += b ? "true" : "false";
+    return *this;
+  }
+  json_writer& null() {
+    comma();
+    out_ += "null";
+    return *this;
+  }
+  template <typename T>
+  json_writer& array(const std::vector<T>& values) {
+    begin_array();
+    for (const auto& v : values) value(v);
+    return end_array();
+  }
+
+private:
+  json_writer& open(char c) {
+    comma();
+    out_ += c;
+    first_.push_back(true);
+    return *this;
+  }
+  json_writer& close(char c) {
+    out_ += c;
+    first_.pop_back();
+    return *this;
+  }
+  void comma() {
+    if (after_key_) {
+      after_key_ = false;
+      return;
+    }
+    if (!first_.empty()) {
+      if (!first_.back()) out_ += ',';
+      first_.back() = false;
+    }
+  }
+  void string_literal(const std::string& s) {
+    out_ += '"';
+    for (unsigned char c : s) {
+      switch (c) {
+        case '"': out_ += "\\\""; break;
+        case '\\': out_ += "\\\\"; break;
+        case '\n': out_ += "\\n"; break;
+        case '\r': out_ += "\\r"; break;
+        case '\t': out_ += "\\t"; break;
+        default:
+          if (c < 0x20) {
+            char buf[8];
+            std::snprintf(buf, sizeof buf, "\\u%04x", c);
+            out_ += buf;
+          } else {
+            out_ += static_cast<char>(c);
+          }
+      }
+    }
+    out_ += '"';
+  }
+
+  std::string out_;
+  std::vector<bool> first_;
+  bool after_key_ = false;
+};
+
+inline void write_tensor(json_writer& w, const tensor_meta& t) {
+  w.begin_object();
+  w.key("name").value(t.name);
+  w.key("dtype").value(std::string(dtype_name(t.type)));
+  w.key("shape").array(t.shape);
+  w.end_object();
+}
+
+}  // namespace detail
+
+/// The whole plan as one JSON document.
+inline std::string format_json(const plan& p) {
+  detail::json_writer w;
+  w.begin_object();
+  w.key("schema").value("graft-plan/1");
+  w.key("ok").value(p.ok());
+  w.key("mode").value(p.lenient ? "lenient" : "strict");
+  w.key("rules_files").array(p.rules_files);
+  w.key("source_tensors").value(static_cast<unsigned long long>(p.source.size()));
+  w.key("destination_tensors").value(static_cast<unsigned long long>(p.destination.size()));
+  w.key("counts").begin_object();
+  for (category c : {category::copied, category::mapped, category::synthesized, category::kept, category::excluded,
+                     category::unused, category::conflict})
+    w.key(rules::category_name(c)).value(static_cast<unsigned long long>(p.count(c)));
+  w.end_object();
+  w.key("problems").begin_array();
+  for (const auto& problem : p.problems) {
+    w.begin_object();
+    w.key("severity").value(problem.level == plan_problem::severity::error ? "error" : "warning");
+    w.key("message").value(problem.message);
+    w.end_object();
+  }
+  w.end_array();
+  w.key("entries").begin_array();
+  for (const auto& e : p.entries) {
+    w.begin_object();
+    w.key("category").value(rules::category_name(e.what));
+    w.key("source");
+    if (e.source) detail::write_tensor(w, p.source[*e.source]);
+    else w.null();
+    w.key("destination");
+    if (e.destination) detail::write_tensor(w, p.destination[*e.destination]);
+    else w.null();
+    w.key("renames").begin_array();
+    for (const auto& r : e.renames) {
+      w.begin_object();
+      w.key("rule").value(r.rule);
+      w.key("at").value(r.where.str());
+      w.key("from").value(r.before);
+      w.key("to").value(r.after);
+      w.end_object();
+    }
+    w.end_array();
+    w.key("rule");
+    if (e.rule.empty()) w.null();
+    else w.value(e.rule);
+    w.key("rule_at");
+    if (e.rule_where.known()) w.value(e.rule_where.str());
+    else w.null();
+    w.key("note").value(e.note);
+    w.key("cast");
+    if (e.cast && e.destination) {
+      w.begin_object();
+      const dtype from = e.source ? p.source[*e.source].type : p.source[e.mean_of.at(0)].type;
+      w.key("from").value(std::string(dtype_name(from)));
+      w.key("to").value(std::string(dtype_name(p.destination[*e.destination].type)));
+      w.end_object();
+    } else {
+      w.null();
+    }
+    w.key("mean_of").begin_array();
+    for (auto s : e.mean_of) w.value(p.source[s].name);
+    w.end_array();
+    w.key("select").begin_array();
+    for (const auto& sel : e.selections) {
+      w.begin_object();
+      w.key("dim").value(static_cast<long long>(sel.dim));
+      w.key("source_size").value(static_cast<long long>(sel.source_size));
+      w.key("destination_size").value(static_cast<long long>(sel.destination_size));
+      w.key("source_index").array(sel.source_index);
+      w.key("destination_index").array(sel.destination_index);
+      w.key("means").begin_array();
+      for (const auto& m : sel.means) {
+        w.begin_object();
+        w.key("destination").value(static_cast<long long>(m.destination));
+        w.key("sources").array(m.sources);
+        w.end_object();
+      }
+      w.end_array();
+      w.key("kept").array(sel.kept);
+      w.key("dropped").array(sel.dropped);
+      w.key("joints").array(sel.joint_summaries);
+      w.end_object();
+    }
+    w.end_array();
+    w.key("steps").begin_array();
+    for (const auto& s : e.steps) w.value(s.text());
+    w.end_array();
+    w.end_object();
+  }
+  w.end_array();
+  w.end_object();
+  return w.str() + "\n";
+}
+
+}  // namespace graft

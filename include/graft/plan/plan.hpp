@@ -1,0 +1,101 @@
+#pragma once
+/// \file
+/// The plan: rules × source shapes × destination shapes → what happens to every tensor, before any data moves.
+
+#include <graft/rules/ruleset.hpp>
+#include <graft/tensor_meta.hpp>
+
+#include <algorithm>
+#include <cstddef>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace graft {
+
+using rules::category;
+
+/// How a plan treats strictness.
+struct plan_options {
+  bool lenient = false;       ///< unused sources / uncovered destinations are warnings, not errors
+  bool strict_rules = false;  ///< a rule that matches nothing is an error, not a warning
+};
+
+/// One rewrite of a source name by a strip/rename rule.
+struct rename_step {
+  std::string rule;       ///< the rule as written
+  source_location where;  ///< its place
+  std::string before;     ///< the name before
+  std::string after;      ///< the name after
+};
+
+/// What happens to one tensor (or one source/destination pair).
+struct plan_entry {
+  category what = category::copied;
+  std::optional<std::size_t> source;             ///< index into plan::source
+  std::optional<std::size_t> destination;        ///< index into plan::destination
+  std::vector<std::size_t> mean_of;              ///< synthesized: whole source tensors averaged (one = a copy)
+  std::vector<rules::dim_selection> selections;  ///< mapped by a layout: per-dimension index lists
+  std::vector<rules::shape_step> steps;          ///< mapped by a literal reshape
+  bool cast = false;                             ///< source dtype differs from the destination's
+  std::string rule;                              ///< the deciding rule as written (reshape, exclude, keep, ...)
+  source_location rule_where;                    ///< its place
+  std::vector<rename_step> renames;              ///< how the source name became the destination name
+  std::string note;                              ///< joint summary, reason, or cast description
+};
+
+/// A finding: errors fail the plan, warnings are reported.
+struct plan_problem {
+  enum class severity { error, warning };
+  severity level = severity::error;
+  std::string message;  ///< one line, starting with file:line:col where a rule is involved
+};
+
+/// A complete plan: every source and every destination tensor accounted for exactly once.
+struct plan {
+  tensor_set source;                 ///< the source name/shape set
+  tensor_set destination;            ///< the destination name/shape set
+  std::vector<plan_entry> entries;   ///< destination order first, then source-only entries
+  std::vector<plan_problem> problems;
+  std::vector<std::string> rules_files;  ///< the files the rules came from
+  bool lenient = false;                  ///< the mode in force
+
+  /// True when no problem is an error.
+  bool ok() const {
+    return std::none_of(problems.begin(), problems.end(),
+                        [](const plan_problem& p) { return p.level == plan_problem::severity::error; });
+  }
+  /// Number of entries in a category.
+  std::size_t count(category c) const {
+    return static_cast<std::size_t>(
+        std::count_if(entries.begin(), entries.end(), [c](const plan_entry& e) { return e.what == c; }));
+  }
+  /// Number of problems of a severity.
+  std::size_t count(plan_problem::severity s) const {
+    return static_cast<std::size_t>(
+        std::count_if(problems.begin(), problems.end(), [s](const plan_problem& p) { return p.level == s; }));
+  }
+  /// The entry that fills a destination tensor, by name.
+  const plan_entry* for_destination(std::string_view name) const {
+    for (const auto& e : entries)
+      if (e.destination && destination[*e.destination].name == name) return &e;
+    return nullptr;
+  }
+  /// The entry that consumes a source tensor, by name (its pair, or its excluded/unused entry).
+  const plan_entry* for_source(std::string_view name) const {
+    for (const auto& e : entries)
+      if (e.source && source[*e.source].name == name) return &e;
+    for (const auto& e : entries)
+      for (auto s : e.mean_of)
+        if (source[s].name == name) return &e;
+    return nullptr;
+  }
+  /// The entry's display name: its destination's name, else its source's.
+  std::string name_of(const plan_entry& e) const {
+    if (e.destination) return destination[*e.destination].name;
+    if (e.source) return source[*e.source].name;
+    return {};
+  }
+};
+
+}  // namespace graft

@@ -1,0 +1,124 @@
+#pragma once
+/// \file
+/// The human plan report: totals per category, folded name groups, mapped tensors, every problem.
+
+#include <graft/plan/fold.hpp>
+#include <graft/plan/plan.hpp>
+
+#include <map>
+#include <string>
+#include <vector>
+
+namespace graft {
+
+/// Report options.
+struct report_options {
+  std::size_t max_problems = 40;   ///< problems listed before "... and N more" (0 = all)
+  std::size_t max_listed = 24;     ///< entries listed one by one per category before folding
+};
+
+namespace detail {
+
+inline std::string pad(std::string s, std::size_t width) {
+  if (s.size() < width) s.append(width - s.size(), ' ');
+  return s;
+}
+
+inline std::string right(std::string s, std::size_t width) {
+  if (s.size() < width) s.insert(0, width - s.size(), ' ');
+  return s;
+}
+
+/// "name  [a] -> [b]  note".
+inline std::string entry_line(const plan& p, const plan_entry& e) {
+  std::string name = p.name_of(e);
+  std::string shapes;
+  if (e.source && e.destination) {
+    const auto& a = p.source[*e.source];
+    const auto& b = p.destination[*e.destination];
+    if (a.name != b.name) name = a.name + " -> " + b.name;
+    shapes = a.shape == b.shape ? shape_str(b.shape) : shape_str(a.shape) + " -> " + shape_str(b.shape);
+  } else if (e.destination) {
+    shapes = shape_str(p.destination[*e.destination].shape);
+  } else if (e.source) {
+    shapes = shape_str(p.source[*e.source].shape);
+  }
+  std::string line = "  " + pad(name, 34) + " " + pad(shapes, 28);
+  std::string note = e.note;
+  if (!e.rule.empty() && e.what != category::mapped) note += (note.empty() ? "" : "; ") + e.rule;
+  if (!note.empty()) line += " " + note;
+  while (!line.empty() && line.back() == ' ') line.pop_back();
+  return line;
+}
+
+}  // namespace detail
+
+/// A report that fits a screen for a 2,000-tensor model.
+inline std::string format_report(const plan& p, const report_options& options = {}) {
+  using detail::pad;
+  std::string out;
+  std::string files;
+  if (!p.rules_files.empty()) {
+    files = p.rules_files.back();
+    if (p.rules_files.size() > 1) files += " (+" + std::to_string(p.rules_files.size() - 1) + " imported)";
+  }
+  out += "plan: " + (files.empty() ? std::string("(no rules)") : files) + "\n";
+  out += "source " + std::to_string(p.source.size()) + " tensors, destination " + std::to_string(p.destination.size()) +
+         " tensors, " + (p.lenient ? "lenient" : "strict") + " mode\n";
+  static const category order[] = {category::copied, category::mapped, category::synthesized, category::kept,
+                                   category::excluded, category::unused, category::conflict};
+  for (category c : order)
+    out += "  " + pad(rules::category_name(c), 12) + detail::right(std::to_string(p.count(c)), 6) + "\n";
+
+  for (category c : order) {
+    std::vector<const plan_entry*> list;
+    for (const auto& e : p.entries)
+      if (e.what == c) list.push_back(&e);
+    if (list.empty()) continue;
+    out += "\n" + rules::category_name(c) + " (" + std::to_string(list.size()) + "):\n";
+    const bool one_by_one = c == category::mapped || c == category::conflict || list.size() <= options.max_listed;
+    if (one_by_one) {
+      for (const auto* e : list) out += detail::entry_line(p, *e) + "\n";
+      continue;
+    }
+    // Fold by the reason/rule so that different causes stay apart.
+    std::vector<std::string> reasons;
+    std::map<std::string, std::vector<std::string>> by_reason;
+    for (const auto* e : list) {
+      std::string reason = e->rule.empty() ? e->note : e->rule;
+      if (c == category::copied || c == category::synthesized) reason = e->cast ? e->note : "";
+      if (!by_reason.count(reason)) reasons.push_back(reason);
+      by_reason[reason].push_back(p.name_of(*e));
+    }
+    for (const auto& reason : reasons) {
+      for (const auto& f : fold_names(by_reason[reason])) {
+        std::string line = "  " + pad(f.label, 40) + " " + detail::right(std::to_string(f.count), 5);
+        if (!reason.empty()) line += "  " + reason;
+        out += line + "\n";
+      }
+    }
+  }
+
+  const std::size_t errors = p.count(plan_problem::severity::error);
+  const std::size_t warnings = p.count(plan_problem::severity::warning);
+  if (!p.problems.empty()) {
+    out += "\nproblems:\n";
+    std::size_t shown = 0;
+    for (const auto& problem : p.problems) {
+      if (options.max_problems && shown == options.max_problems) {
+        out += "  ... and " + std::to_string(p.problems.size() - shown) + " more (see --json for all)\n";
+        break;
+      }
+      out += std::string("  ") + (problem.level == plan_problem::severity::error ? "error: " : "warning: ") +
+             problem.message + "\n";
+      ++shown;
+    }
+  }
+  out += "\n";
+  out += p.ok() ? "plan ok" : "plan FAILED";
+  out += " (" + std::to_string(errors) + (errors == 1 ? " error, " : " errors, ") + std::to_string(warnings) +
+         (warnings == 1 ? " warning)\n" : " warnings)\n");
+  return out;
+}
+
+}  // namespace graft
