@@ -1,5 +1,7 @@
 # Test executables, by area. (Kept apart from tests/CMakeLists.txt so areas can be added independently.)
-graft_add_test(test_io SOURCES io/zip.cpp io/pickle.cpp io/pth.cpp io/safetensors.cpp LABELS io)
+graft_add_test(test_io SOURCES io/zip.cpp io/pickle.cpp io/pth.cpp io/safetensors.cpp io/hostile.cpp LABELS io)
 include(${CMAKE_CURRENT_SOURCE_DIR}/io/interop.cmake)  # io: PyTorch interop tests (need /usr/bin/python3 with torch)
+graft_add_test(test_io_torch SOURCES io/torch.cpp TORCH LABELS io)
 graft_add_test(test_rules SOURCES rules/pattern.cpp rules/layout.cpp LABELS rules)
 graft_add_test(test_dsl SOURCES dsl/parse.cpp dsl/error_messages.cpp rules/load.cpp LABELS dsl)
+graft_add_test(test_plan SOURCES plan/pose_rules.cpp plan/semantics.cpp LABELS plan)
