@@ -1,0 +1,89 @@
+#!/usr/bin/env bash
+# End-to-end tests of the graft command-line tool: exit codes, messages, outputs.
+#   cli_test.sh GRAFT_BINARY SOURCE_DIR
+set -u
+graft=$1
+src=$2
+rules=$src/rules
+data=$src/tests/data
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+passed=0
+failed=0
+
+# run EXPECTED_EXIT NAME -- ARGS...   (stdout+stderr in $tmp/out)
+run() {
+  local want=$1 name=$2
+  shift 3
+  "$graft" "$@" >"$tmp/out" 2>"$tmp/err"
+  local got=$?
+  cat "$tmp/err" >>"$tmp/out"
+  if [[ $got -ne $want ]]; then
+    echo "FAIL: $name: exit $got, expected $want"; sed 's/^/    /' "$tmp/out" | head -20
+    failed=$((failed + 1)); return 1
+  fi
+  passed=$((passed + 1))
+}
+# contains NAME TEXT: the last run's output contains TEXT
+contains() {
+  if grep -qF -- "$2" "$tmp/out"; then passed=$((passed + 1)); else
+    echo "FAIL: $1: output lacks: $2"; sed 's/^/    /' "$tmp/out" | head -20; failed=$((failed + 1)); fi
+}
+
+M=$data/manifests
+# check
+for f in $(find "$rules" -name '*.graft' | sort); do
+  run 0 "check $f" -- check "$f" && contains "check $f" ": ok: "
+done
+run 2 "check malformed" -- check "$data/malformed/missing_arrow.graft"
+contains "malformed message" "missing_arrow.graft:1:22: expected '->', saw \"\$1\""
+contains "malformed caret" "                     ^"
+run 2 "check missing file" -- check "$tmp/nope.graft"
+contains "missing file" "no such rules file"
+run 2 "check without files" -- check
+run 2 "unknown command" -- frobnicate
+run 0 "help" -- --help
+run 0 "version" -- --version
+
+# plan
+run 0 "plan higherhrnet" -- plan "$rules/pose/higherhrnet_coco_to_crowdpose.graft" --from "$M/higherhrnet_w32_512_coco.tsv" --onto "$M/higherhrnet_w32_512_crowdpose.tsv"
+contains "plan report" "plan ok (0 errors, 0 warnings)"
+contains "plan mapped" "final_layers.0.weight"
+run 0 "plan json" -- plan "$rules/pose/dekr_coco_to_crowdpose.graft" --from "$M/dekr_w32_coco.tsv" --onto "$M/dekr_w32_crowdpose.tsv" --json
+contains "json schema" '"schema":"graft-plan/1"'
+contains "json ok" '"ok":true'
+run 1 "plan strict failure" -- plan "$rules/pose/higherhrnet_coco_to_crowdpose.graft" --from "$M/dekr_w32_coco.tsv" --onto "$M/dekr_w32_crowdpose.tsv"
+contains "strict failure" "plan FAILED"
+run 1 "plan conflicts stay errors with --lenient" -- plan "$rules/pose/higherhrnet_coco_to_crowdpose.graft" --from "$M/dekr_w32_coco.tsv" --onto "$M/dekr_w32_crowdpose.tsv" --lenient
+contains "lenient conflict" "conflict on 'head_heatmap.1.weight'"
+printf 'exclude "l1.weight"  # the rescore MLP input depends on the joint and link counts\n' >"$tmp/empty.graft"
+run 0 "plan lenient" -- plan "$tmp/empty.graft" --from "$M/dekr_rescore_coco.tsv" --onto "$M/dekr_rescore_crowdpose.tsv" --lenient
+contains "lenient warning" "warning: destination tensor 'l1.weight' [256, 59] float32 gets no source"
+run 1 "plan strict" -- plan "$tmp/empty.graft" --from "$M/dekr_rescore_coco.tsv" --onto "$M/dekr_rescore_crowdpose.tsv"
+contains "strict error" "error: destination tensor 'l1.weight' [256, 59] float32 gets no source (keep it, or plan with --lenient)"
+printf 'exclude "nothing"\n' >"$tmp/unused_rule.graft"
+run 0 "unused rule warns" -- plan "$tmp/unused_rule.graft" --from "$M/higherhrnet_w32_512_crowdpose.tsv" --onto "$M/higherhrnet_w32_512_crowdpose.tsv"
+contains "unused rule" 'warning: '"$tmp"'/unused_rule.graft:1:9: exclude "nothing" matches no tensor'
+run 1 "unused rule with --strict-rules" -- plan "$tmp/unused_rule.graft" --from "$M/higherhrnet_w32_512_crowdpose.tsv" --onto "$M/higherhrnet_w32_512_crowdpose.tsv" --strict-rules
+run 2 "plan missing source" -- plan "$rules/pose/higherhrnet_coco_to_crowdpose.graft" --from "$tmp/nope.tsv" --onto "$M/higherhrnet_w32_512_crowdpose.tsv"
+printf 'a\tfloat33\t1\tparam\n' >"$tmp/bad.tsv"
+run 2 "plan bad manifest" -- plan "$rules/pose/higherhrnet_coco_to_crowdpose.graft" --from "$tmp/bad.tsv" --onto "$M/higherhrnet_w32_512_crowdpose.tsv"
+contains "bad manifest" "bad.tsv:1: unknown dtype 'float33' for 'a'"
+run 2 "plan malformed rules" -- plan "$data/malformed/unknown_joint.graft" --from "$M/higherhrnet_w32_512_coco.tsv" --onto "$M/higherhrnet_w32_512_crowdpose.tsv"
+run 2 "plan without --onto" -- plan "$rules/pose/higherhrnet_coco_to_crowdpose.graft" --from "$M/higherhrnet_w32_512_coco.tsv"
+
+# explain
+run 0 "explain mapped" -- explain "$rules/pose/dekr_coco_to_crowdpose.graft" --from "$M/dekr_w32_coco.tsv" --onto "$M/dekr_w32_crowdpose.tsv" head_heatmap.1.weight
+contains "explain reshape" 'reshape "head_heatmap.1.{weight,bias}"'
+contains "explain rows" "source rows:      [5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17]"
+contains "explain kept" "kept (destination) rows: [12, 13]"
+run 0 "explain renamed" -- explain "$rules/pose/dekr_coco_to_crowdpose.graft" --from "$M/dekr_w32_coco.tsv" --onto "$M/dekr_w32_crowdpose.tsv" offset_final_layer.5.weight
+contains "explain rename" "'offset_final_layer.5.weight' -> 'offset_final_layer.0.weight'"
+contains "explain strip" 'strip "module." ('
+run 0 "explain dropped" -- explain "$rules/pose/dekr_coco_to_crowdpose.graft" --from "$M/dekr_w32_coco.tsv" --onto "$M/dekr_w32_crowdpose.tsv" offset_final_layer.0.bias
+contains "explain drop" "joint 'nose' of coco has no counterpart in crowdpose"
+run 2 "explain unknown name" -- explain "$rules/pose/dekr_coco_to_crowdpose.graft" --from "$M/dekr_w32_coco.tsv" --onto "$M/dekr_w32_crowdpose.tsv" head_heatmap.1.weigth
+contains "explain did you mean" "did you mean 'head_heatmap.1.weight'?"
+
+echo "cli: $passed passed, $failed failed"
+[[ $failed -eq 0 ]]
