@@ -2,6 +2,8 @@
 // Exit codes: 0 success; 1 the plan violates policy (strict mode, expect); 2 bad usage or unreadable input.
 
 #include "check.hpp"
+#include "apply.hpp"
+#include "inspect.hpp"
 #include "plan.hpp"
 
 #include <CLI/CLI.hpp>
@@ -21,6 +23,10 @@ int main(int argc, char** argv) {
   plan.add_to(app, exit_code);
   graft::cli::explain_command explain;
   explain.add_to(app, exit_code);
+  graft::cli::inspect_command inspect;
+  inspect.add_to(app, exit_code);
+  graft::cli::apply_command apply;
+  apply.add_to(app, exit_code);
 
   try {
     app.parse(argc, argv);

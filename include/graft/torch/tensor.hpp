@@ -1,0 +1,91 @@
+#pragma once
+/// \file
+/// The edge between checkpoint records and LibTorch: io::tensor_record ↔ at::Tensor, zero-copy.
+/// Includes only <ATen/ATen.h> (never <torch/torch.h>).
+
+#include <graft/error.hpp>
+#include <graft/io/tensor_record.hpp>
+#include <graft/tensor_meta.hpp>
+
+#include <ATen/ATen.h>
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+
+namespace graft {
+
+/// The ATen scalar type of a graft dtype.
+inline at::ScalarType to_scalar_type(dtype t) noexcept {
+  switch (t) {
+    case dtype::float32: return at::kFloat;
+    case dtype::float16: return at::kHalf;
+    case dtype::bfloat16: return at::kBFloat16;
+    case dtype::float64: return at::kDouble;
+    case dtype::int8: return at::kChar;
+    case dtype::int16: return at::kShort;
+    case dtype::int32: return at::kInt;
+    case dtype::int64: return at::kLong;
+    case dtype::uint8: return at::kByte;
+    case dtype::bool_: return at::kBool;
+  }
+  return at::kFloat;
+}
+
+/// The graft dtype of an ATen scalar type, or nullopt for types graft does not handle (complex, ...).
+inline std::optional<dtype> from_scalar_type(at::ScalarType t) noexcept {
+  switch (t) {
+    case at::kFloat: return dtype::float32;
+    case at::kHalf: return dtype::float16;
+    case at::kBFloat16: return dtype::bfloat16;
+    case at::kDouble: return dtype::float64;
+    case at::kChar: return dtype::int8;
+    case at::kShort: return dtype::int16;
+    case at::kInt: return dtype::int32;
+    case at::kLong: return dtype::int64;
+    case at::kByte: return dtype::uint8;
+    case at::kBool: return dtype::bool_;
+    default: return std::nullopt;
+  }
+}
+
+/// A CPU tensor viewing the record's bytes without copying (same shape, strides and dtype); the
+/// record's owner (the mapped file) stays alive as long as the tensor's storage does. The pages are
+/// private copy-on-write: modifying the tensor in place never changes the file.
+inline at::Tensor to_tensor(const io::tensor_record& r) {
+  io::validate_record(r, "tensor record");
+  auto owner = r.owner;
+  void* data = const_cast<std::byte*>(r.first());
+  static std::byte empty_storage[8] = {};
+  if (r.numel() == 0 || data == nullptr) data = empty_storage;
+  return at::from_blob(
+      data, r.shape, r.strides, [owner](void*) mutable { owner.reset(); },
+      at::TensorOptions().dtype(to_scalar_type(r.type)).device(at::kCPU));
+}
+
+/// A record viewing a tensor's bytes without copying (moved to the CPU first if needed); the record's
+/// owner keeps the tensor's storage alive. Throws usage_error for dtypes graft does not handle.
+inline io::tensor_record to_record(const at::Tensor& tensor, std::string name,
+                                   tensor_role role = tensor_role::unknown) {
+  auto type = from_scalar_type(tensor.scalar_type());
+  if (!type) throw usage_error("tensor '" + name + "': unsupported dtype " + std::string(c10::toString(tensor.scalar_type())));
+  at::Tensor t = tensor.detach();
+  if (!t.device().is_cpu()) t = t.cpu();
+  if (t.is_conj()) t = t.resolve_conj();
+  if (t.is_neg()) t = t.resolve_neg();
+  io::tensor_record r;
+  r.name = std::move(name);
+  r.type = *type;
+  r.role = role;
+  r.shape.assign(t.sizes().begin(), t.sizes().end());
+  r.strides.assign(t.strides().begin(), t.strides().end());
+  r.storage_offset = t.storage_offset();
+  const auto& storage = t.storage();
+  r.storage = {static_cast<const std::byte*>(storage.data()), storage.nbytes()};
+  r.owner = std::make_shared<at::Tensor>(t);
+  io::validate_record(r, "tensor");
+  return r;
+}
+
+}  // namespace graft
