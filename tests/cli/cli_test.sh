@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # End-to-end tests of the graft command-line tool: exit codes, messages, outputs.
-#   cli_test.sh GRAFT_BINARY SOURCE_DIR
+#   cli_test.sh GRAFT_BINARY SOURCE_DIR GRAFT_DEMO_BINARY
 set -u
 graft=$1
 src=$2
+demo=$3
 rules=$src/rules
 data=$src/tests/data
 tmp=$(mktemp -d)
@@ -84,6 +85,53 @@ run 0 "explain dropped" -- explain "$rules/pose/dekr_coco_to_crowdpose.graft" --
 contains "explain drop" "joint 'nose' of coco has no counterpart in crowdpose"
 run 2 "explain unknown name" -- explain "$rules/pose/dekr_coco_to_crowdpose.graft" --from "$M/dekr_w32_coco.tsv" --onto "$M/dekr_w32_crowdpose.tsv" head_heatmap.1.weigth
 contains "explain did you mean" "did you mean 'head_heatmap.1.weight'?"
+
+# inspect and apply, on small real checkpoints (the DEKR rescoring MLP's shapes)
+"$demo" make "$M/dekr_rescore_coco.tsv" "$tmp/coco.pth" 1 >/dev/null
+"$demo" make "$M/dekr_rescore_crowdpose.tsv" "$tmp/crowd.pth" 2 >/dev/null
+run 0 "inspect pth" -- inspect "$tmp/coco.pth"
+contains "inspect format" "format:     pth-zip"
+contains "inspect tensors" "l1.weight  [256, 74] float32"
+run 0 "inspect json" -- inspect "$tmp/coco.pth" --json
+contains "inspect json" '"tensor_count":6'
+run 0 "inspect manifest" -- inspect "$M/dekr_w32_coco.tsv"
+contains "inspect folded" "stage{2..4}.**  (1716)"
+run 2 "inspect missing" -- inspect "$tmp/nope.pth"
+printf 'garbage' >"$tmp/garbage.pth"
+run 2 "inspect garbage" -- inspect "$tmp/garbage.pth"
+
+printf 'exclude "l1.weight"  # depends on the joint and link counts\nkeep "l1.weight"\n' >"$tmp/rescore.graft"
+before=$(sha256sum "$tmp/coco.pth" "$tmp/crowd.pth")
+run 0 "apply pth" -- apply "$tmp/rescore.graft" --from "$tmp/coco.pth" --onto "$tmp/crowd.pth" --out "$tmp/out.pth"
+contains "apply wrote" "wrote $tmp/out.pth: 6 tensors"
+run 0 "apply safetensors" -- apply "$tmp/rescore.graft" --from "$tmp/coco.pth" --onto "$tmp/crowd.pth" --out "$tmp/out.safetensors"
+run 0 "inspect safetensors" -- inspect "$tmp/out.safetensors"
+contains "safetensors format" "format:     safetensors"
+run 1 "apply failing plan" -- apply "$tmp/empty.graft" --from "$tmp/coco.pth" --onto "$tmp/crowd.pth" --out "$tmp/fail.pth"
+if [[ -e "$tmp/fail.pth" ]]; then echo "FAIL: a failed apply left its output"; failed=$((failed + 1)); else passed=$((passed + 1)); fi
+run 2 "apply onto an input" -- apply "$tmp/rescore.graft" --from "$tmp/coco.pth" --onto "$tmp/crowd.pth" --out "$tmp/coco.pth"
+contains "refuses input" "refusing to overwrite it"
+ln -s "$tmp/crowd.pth" "$tmp/link.pth"
+run 2 "apply onto an input through a link" -- apply "$tmp/rescore.graft" --from "$tmp/coco.pth" --onto "$tmp/crowd.pth" --out "$tmp/link.pth"
+run 2 "apply bad extension" -- apply "$tmp/rescore.graft" --from "$tmp/coco.pth" --onto "$tmp/crowd.pth" --out "$tmp/out.bin"
+run 2 "apply manifest" -- apply "$tmp/rescore.graft" --from "$M/dekr_rescore_coco.tsv" --onto "$tmp/crowd.pth" --out "$tmp/x.pth"
+run 2 "apply bad device" -- apply "$tmp/rescore.graft" --from "$tmp/coco.pth" --onto "$tmp/crowd.pth" --out "$tmp/y.pth" --device tpu
+after=$(sha256sum "$tmp/coco.pth" "$tmp/crowd.pth")
+if [[ "$before" == "$after" ]]; then passed=$((passed + 1)); else echo "FAIL: inputs changed"; failed=$((failed + 1)); fi
+if ls -a "$tmp" | grep -q '\.tmp-'; then echo "FAIL: temporary files left behind"; failed=$((failed + 1)); else passed=$((passed + 1)); fi
+if /usr/bin/python3 -c 'import torch' 2>/dev/null; then
+  /usr/bin/python3 - "$tmp/out.pth" "$tmp/coco.pth" "$tmp/crowd.pth" <<'PY' && passed=$((passed + 1)) || { echo "FAIL: python check"; failed=$((failed + 1)); }
+import sys, torch
+out, src, dst = (torch.load(p) for p in sys.argv[1:])
+assert list(out.keys()) == list(dst.keys())
+assert torch.equal(out["l1.weight"], dst["l1.weight"])
+for k in ("l1.bias", "l2.weight", "l3.bias"):
+    assert torch.equal(out[k], src[k]), k
+model = torch.nn.Sequential()
+model.l1, model.l2, model.l3 = torch.nn.Linear(59, 256), torch.nn.Linear(256, 256), torch.nn.Linear(256, 1)
+model.load_state_dict(out, strict=True)
+PY
+fi
 
 echo "cli: $passed passed, $failed failed"
 [[ $failed -eq 0 ]]

@@ -1,0 +1,267 @@
+// Applying plans to LibTorch tensors: the three pose families end to end, a functional check that the
+// shared joints' outputs are unchanged, nn::Module and TorchScript destinations, synthesis, casts.
+
+#include "plan/plan_helpers.hpp"
+
+#include <graft/torch/apply.hpp>
+#include <graft/torch/module.hpp>
+#include <graft/torch/script_module.hpp>
+
+#include <catch2/catch.hpp>
+
+#include <torch/nn/modules/conv.h>
+
+#include <map>
+
+using graft::category;
+
+namespace {
+
+const std::vector<std::string> coco = {"nose",         "left_eye",       "right_eye",  "left_ear",    "right_ear",
+                                       "left_shoulder", "right_shoulder", "left_elbow", "right_elbow", "left_wrist",
+                                       "right_wrist",  "left_hip",       "right_hip",  "left_knee",   "right_knee",
+                                       "left_ankle",   "right_ankle"};
+const std::vector<std::string> crowdpose = {"left_shoulder", "right_shoulder", "left_elbow", "right_elbow", "left_wrist",
+                                            "right_wrist",   "left_hip",       "right_hip",  "left_knee",   "right_knee",
+                                            "left_ankle",    "right_ankle",    "head",       "neck"};
+
+/// COCO index of CrowdPose joint d, or -1 (computed from names, independently of graft).
+long source_joint(std::size_t d) {
+  for (std::size_t i = 0; i < coco.size(); ++i)
+    if (coco[i] == crowdpose[d]) return static_cast<long>(i);
+  return -1;
+}
+
+using named = std::vector<std::pair<std::string, at::Tensor>>;
+
+named random_tensors(const graft::tensor_set& set, std::uint64_t seed) {
+  auto gen = at::make_generator<at::CPUGeneratorImpl>(seed);
+  named out;
+  for (const auto& m : set) {
+    auto opts = at::TensorOptions().dtype(graft::to_scalar_type(m.type));
+    out.emplace_back(m.name, graft::dtype_is_floating(m.type) ? at::randn(m.shape, gen, opts)
+                                                             : at::randint(0, 1000, m.shape, gen, opts));
+  }
+  return out;
+}
+
+std::map<std::string, at::Tensor> as_map(const named& n) { return {n.begin(), n.end()}; }
+
+named clone_all(const named& n) {
+  named out;
+  for (const auto& [k, v] : n) out.emplace_back(k, v.clone());
+  return out;
+}
+
+graft::source_tensors source_of(const named& n) {
+  return [&n](std::size_t i) { return n.at(i).second; };
+}
+
+/// Checks dim-0 blocks: `blocks` blocks of K joints with `per_joint` rows each, after `lead` pass-through rows.
+void check_joint_rows(const at::Tensor& out, const at::Tensor& src, const at::Tensor& templ, long lead, int blocks,
+                      long per_joint, bool block_major = false) {
+  for (long i = 0; i < lead; ++i) REQUIRE(at::equal(out[i], src[i]));
+  for (int b = 0; b < blocks; ++b)
+    for (std::size_t d = 0; d < crowdpose.size(); ++d)
+      for (long c = 0; c < per_joint; ++c) {
+        const long drow = lead + b * 14 * per_joint + static_cast<long>(d) * per_joint + c;
+        const long s = source_joint(d);
+        INFO("destination row " << drow);
+        if (s < 0) {
+          REQUIRE(at::equal(out[drow], templ[drow]));
+        } else {
+          const long srow = lead + b * 17 * per_joint + s * per_joint + c;
+          REQUIRE(at::equal(out[drow], src[srow]));
+        }
+      }
+  (void)block_major;
+}
+
+struct transfer {
+  graft::plan plan;
+  named source, templ, out;
+  std::map<std::string, at::Tensor> s, t, o;
+};
+
+transfer run(const std::string& rules, const std::string& from, const std::string& onto) {
+  transfer x;
+  auto src_set = test::manifest(from), dst_set = test::manifest(onto);
+  x.plan = graft::make_plan(test::shipped(rules), src_set, dst_set);
+  INFO(test::problems(x.plan));
+  REQUIRE(x.plan.ok());
+  x.source = random_tensors(src_set, 1);
+  x.templ = random_tensors(dst_set, 2);
+  x.out = clone_all(x.templ);
+  auto summary = graft::apply(x.plan, source_of(x.source), x.out);
+  CHECK(summary.copied == x.plan.count(category::copied));
+  CHECK(summary.mapped == x.plan.count(category::mapped));
+  x.s = as_map(x.source);
+  x.t = as_map(x.templ);
+  x.o = as_map(x.out);
+  // Every copied tensor equals its source, bit for bit.
+  for (const auto& e : x.plan.entries) {
+    if (e.what != category::copied) continue;
+    INFO(x.plan.name_of(e));
+    REQUIRE(at::equal(x.o.at(x.plan.destination[*e.destination].name), x.s.at(x.plan.source[*e.source].name)));
+  }
+  return x;
+}
+
+}  // namespace
+
+TEST_CASE("HigherHRNet: every head tensor carries the shared joints in CrowdPose order", "[torch][apply]") {
+  auto x = run("pose/higherhrnet_coco_to_crowdpose.graft", "higherhrnet_w32_512_coco", "higherhrnet_w32_512_crowdpose");
+  for (const char* n : {"final_layers.0.weight", "final_layers.0.bias"})
+    check_joint_rows(x.o.at(n), x.s.at(n), x.t.at(n), 0, 2, 1);
+  for (const char* n : {"final_layers.1.weight", "final_layers.1.bias"})
+    check_joint_rows(x.o.at(n), x.s.at(n), x.t.at(n), 0, 1, 1);
+  const char* deconv = "deconv_layers.0.0.0.weight";
+  check_joint_rows(x.o.at(deconv), x.s.at(deconv), x.t.at(deconv), 32, 2, 1);
+}
+
+TEST_CASE("SWAHR: scale heads mapped on the joint axis", "[torch][apply]") {
+  auto x = run("pose/swahr_coco_to_crowdpose.graft", "swahr_w32_512_coco", "swahr_w32_512_crowdpose");
+  for (const char* n : {"conv_scale_layers.0.0.weight", "conv_scale_layers.1.1.running_mean", "conv_scale_layers.1.3.weight"})
+    check_joint_rows(x.o.at(n), x.s.at(n), x.t.at(n), 0, 1, 1);
+}
+
+TEST_CASE("DEKR: heatmap head, 15 offset channels per joint, per-joint modules", "[torch][apply]") {
+  auto x = run("pose/dekr_coco_to_crowdpose.graft", "dekr_w32_coco", "dekr_w32_crowdpose");
+  const auto& hm = x.o.at("head_heatmap.1.weight");
+  check_joint_rows(hm.narrow(0, 0, 14), x.s.at("head_heatmap.1.weight").narrow(0, 0, 17),
+                   x.t.at("head_heatmap.1.weight").narrow(0, 0, 14), 0, 1, 1);
+  CHECK(at::equal(hm[14], x.s.at("head_heatmap.1.weight")[17]));  // the person centre
+  for (const char* n : {"transition_offset.0.weight", "transition_offset.1.bias", "transition_offset.1.running_var"})
+    check_joint_rows(x.o.at(n), x.s.at(n), x.t.at(n), 0, 1, 15);
+  for (std::size_t d = 0; d < crowdpose.size(); ++d) {
+    const std::string out_name = "offset_feature_layers." + std::to_string(d) + ".1.adapt_conv.weight";
+    const long s = source_joint(d);
+    INFO(out_name);
+    if (s < 0) CHECK(at::equal(x.o.at(out_name), x.t.at(out_name)));
+    else CHECK(at::equal(x.o.at(out_name), x.s.at("offset_feature_layers." + std::to_string(s) + ".1.adapt_conv.weight")));
+  }
+}
+
+TEST_CASE("functional: a 1x1-conv head gives identical outputs for the shared joints", "[torch][apply][functional]") {
+  // A HigherHRNet-style final layer: 32 features -> K heatmaps.
+  auto r = test::rules_text(R"(use "joints/coco.graft"
+use "joints/crowdpose.graft"
+reshape "final_layers.1.{weight,bias}" { dim 0 = coco -> crowdpose })");
+  at::manual_seed(7);
+  const at::Tensor x = at::randn({2, 32, 16, 16});
+  named source = {{"final_layers.1.weight", at::randn({17, 32, 1, 1})}, {"final_layers.1.bias", at::randn({17})}};
+  const at::Tensor coco_out = at::conv2d(x, source[0].second, source[1].second);
+
+  auto check = [&](const at::Tensor& crowd_out) {
+    for (std::size_t d = 0; d < crowdpose.size(); ++d) {
+      const long s = source_joint(d);
+      if (s < 0) continue;
+      INFO("joint " << crowdpose[d]);
+      REQUIRE(at::allclose(crowd_out.select(1, static_cast<long>(d)), coco_out.select(1, s), 1e-6, 1e-6));
+    }
+  };
+
+  SECTION("state dict") {
+    named dst = {{"final_layers.1.weight", at::zeros({14, 32, 1, 1})}, {"final_layers.1.bias", at::zeros({14})}};
+    auto p = graft::make_plan(r, graft::tensor_set_of(source), graft::tensor_set_of(dst));
+    REQUIRE(p.ok());
+    graft::apply(p, source_of(source), dst);
+    check(at::conv2d(x, dst[0].second, dst[1].second));
+  }
+  SECTION("torch::nn::Module") {
+    struct head : torch::nn::Module {
+      torch::nn::Conv2d conv{nullptr};
+      head() { conv = register_module("1", torch::nn::Conv2d(torch::nn::Conv2dOptions(32, 14, 1))); }
+    };
+    struct model : torch::nn::Module {
+      std::shared_ptr<head> final_layers;
+      model() { final_layers = register_module("final_layers", std::make_shared<head>()); }
+    } m;
+    auto p = graft::make_plan(r, graft::tensor_set_of(source), graft::tensor_set_of(m));
+    INFO(test::problems(p));
+    REQUIRE(p.ok());
+    graft::apply(p, source_of(source), m);
+    CHECK(m.final_layers->conv->weight.requires_grad());
+    check(m.final_layers->conv->forward(x));
+  }
+  SECTION("torch::jit::Module") {
+    torch::jit::Module head("__torch__.Head");
+    head.register_parameter("weight", at::zeros({14, 32, 1, 1}), false);
+    head.register_parameter("bias", at::zeros({14}), false);
+    head.define("def forward(self, x):\n  return torch.conv2d(x, self.weight, self.bias)\n");
+    torch::jit::Module layers("__torch__.Layers");
+    layers.register_module("1", head);
+    torch::jit::Module m("__torch__.Model");
+    m.register_module("final_layers", layers);
+    auto p = graft::make_plan(r, graft::tensor_set_of(source), graft::tensor_set_of(m));
+    INFO(test::problems(p));
+    REQUIRE(p.ok());
+    graft::apply(p, source_of(source), m);
+    check(head.forward({x}).toTensor());
+  }
+}
+
+TEST_CASE("synthesis: mean rows and mean per-joint tensors", "[torch][apply]") {
+  auto r = test::rules_text(R"(joints a = [nose, ls, rs]
+joints b = [ls, rs, head, neck]
+map a -> b { head = nose; neck = mean(ls, rs) }
+reshape "hm" { dim 0 = a -> b }
+rename "off.<a>.w" -> "off.<b>.w"
+)");
+  named source = {{"hm", at::randn({3, 5})}, {"off.0.w", at::randn({2, 2})}, {"off.1.w", at::randn({2, 2})},
+                  {"off.2.w", at::randn({2, 2})}};
+  named dst = {{"hm", at::zeros({4, 5})},        {"off.0.w", at::zeros({2, 2})}, {"off.1.w", at::zeros({2, 2})},
+               {"off.2.w", at::zeros({2, 2})}, {"off.3.w", at::zeros({2, 2})}};
+  auto p = graft::make_plan(r, graft::tensor_set_of(source), graft::tensor_set_of(dst));
+  INFO(test::problems(p));
+  REQUIRE(p.ok());
+  graft::apply(p, source_of(source), dst);
+  const auto& hm = dst[0].second;
+  CHECK(at::equal(hm[0], source[0].second[1]));
+  CHECK(at::equal(hm[2], source[0].second[0]));
+  CHECK(at::allclose(hm[3], (source[0].second[1] + source[0].second[2]) / 2));
+  CHECK(at::equal(dst[1].second, source[2].second));  // ls <- off.1
+  CHECK(at::equal(dst[3].second, source[1].second));  // head <- nose
+  CHECK(at::allclose(dst[4].second, (source[2].second + source[3].second) / 2));
+}
+
+TEST_CASE("casts: float16 source into float32 destination; literal reshapes", "[torch][apply]") {
+  auto r = test::rules_text("reshape \"fc\" { view }\nreshape \"k\" { permute 1 0 }\n");
+  named source = {{"h", at::randn({4}).to(at::kHalf)}, {"fc", at::randn({3, 2, 1, 1})}, {"k", at::randn({2, 3})}};
+  named dst = {{"h", at::zeros({4})}, {"fc", at::zeros({3, 2})}, {"k", at::zeros({3, 2})}};
+  auto p = graft::make_plan(r, graft::tensor_set_of(source), graft::tensor_set_of(dst));
+  REQUIRE(p.ok());
+  auto summary = graft::apply(p, source_of(source), dst);
+  CHECK(summary.casts == 1);
+  CHECK(dst[0].second.scalar_type() == at::kFloat);
+  CHECK(at::equal(dst[0].second, source[0].second.to(at::kFloat)));
+  CHECK(at::equal(dst[1].second, source[1].second.reshape({3, 2})));
+  CHECK(at::equal(dst[2].second, source[2].second.t()));
+}
+
+TEST_CASE("apply refuses failed plans and tensors that do not match the plan", "[torch][apply]") {
+  auto r = test::rules_text("");
+  named source = {{"w", at::randn({2})}};
+  named wrong = {{"w", at::randn({3})}};
+  auto bad = graft::make_plan(r, graft::tensor_set_of(source), graft::tensor_set_of(wrong));
+  CHECK_THROWS_AS(graft::apply(bad, source_of(source), wrong), graft::plan_error);
+  named dst = {{"w", at::zeros({2})}};
+  auto p = graft::make_plan(r, graft::tensor_set_of(source), graft::tensor_set_of(dst));
+  CHECK_THROWS_WITH(graft::apply(p, source_of(source), wrong), Catch::Contains("'w' is [3], but the plan was made for [2]"));
+  named other = {{"w", at::randn({5})}};
+  CHECK_THROWS_AS(graft::apply(p, source_of(other), dst), graft::usage_error);
+}
+
+TEST_CASE("the CUDA path: destination on the GPU, slicing there", "[torch][apply][cuda]") {
+  if (!at::hasCUDA()) {
+    WARN("no CUDA device: the CUDA path is compiled but not run here");
+    return;
+  }
+  auto x = test::rules_text("use \"joints/coco.graft\"\nuse \"joints/crowdpose.graft\"\nreshape \"w\" { dim 0 = coco -> crowdpose }\n");
+  named source = {{"w", at::randn({17, 8})}};
+  named dst = {{"w", at::zeros({14, 8}, at::TensorOptions().device(at::kCUDA))}};
+  auto p = graft::make_plan(x, graft::tensor_set_of(source), graft::tensor_set_of(dst));
+  graft::apply(p, source_of(source), dst);
+  CHECK(dst[0].second.device().is_cuda());
+  CHECK(at::equal(dst[0].second.cpu()[0], source[0].second[5]));
+}
