@@ -89,6 +89,15 @@ struct mean_row {
   std::vector<std::int64_t> sources;
 };
 
+/// Where one joint segment lies in a dimension (for reports and policy tests).
+struct joint_span {
+  std::shared_ptr<const joint_mapping> map;  ///< the joints and where each destination joint comes from
+  std::int64_t source_begin = 0;             ///< first source row of the segment
+  std::int64_t destination_begin = 0;        ///< first destination row of the segment
+  std::int64_t repeat = 1;                   ///< channels per joint (k)
+  bool block_major = false;                  ///< k blocks of all joints, else k rows per joint
+};
+
 /// What a layout does to one dimension: copy pairs, means, kept and dropped rows.
 struct dim_selection {
   std::int64_t dim = 0;
@@ -100,6 +109,7 @@ struct dim_selection {
   std::vector<std::int64_t> kept;               ///< destination rows left as initialised
   std::vector<std::int64_t> dropped;            ///< source rows not used
   std::vector<std::string> joint_summaries;     ///< one per joint segment ("12 of 14 joints; ...")
+  std::vector<joint_span> joint_spans;          ///< one per joint segment
 
   /// True when every destination row i is a copy of source row i.
   bool is_identity() const {
@@ -205,6 +215,7 @@ inline dim_selection resolve_layout(const dim_layout& layout, std::int64_t sourc
           if (!used[static_cast<std::size_t>(a)])
             for (std::int64_t c = 0; c < k; ++c) out.dropped.push_back(row(src, na, a, c));
         out.joint_summaries.push_back(map.summary());
+        out.joint_spans.push_back({seg.map, src, dst, k, seg.block_major});
         src += k * na;
         dst += k * nb;
         break;
