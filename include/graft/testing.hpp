@@ -174,3 +174,18 @@ private:
 inline no_unused_matcher no_unused_sources() { return {}; }
 
 }  // namespace graft::testing
+
+namespace Catch {
+/// Shows a plan in Catch's messages by its totals instead of "{?}".
+template <>
+struct StringMaker<graft::plan> {
+  static std::string convert(const graft::plan& p) {
+    std::string out = "plan (";
+    for (graft::category c : {graft::category::copied, graft::category::mapped, graft::category::synthesized,
+                               graft::category::kept, graft::category::excluded, graft::category::unused,
+                               graft::category::conflict})
+      if (p.count(c)) out += std::to_string(p.count(c)) + " " + graft::rules::category_name(c) + ", ";
+    return out + (p.ok() ? "ok)" : "FAILED)");
+  }
+};
+}  // namespace Catch
