@@ -184,3 +184,30 @@ TEST_CASE("wrapped checkpoints (module., 1.) plan like flat ones", "[plan][pose]
     CHECK(p.for_destination("conv1.weight")->renames.size() == (prefix == "module.1." ? 2u : 1u));
   }
 }
+
+TEST_CASE("DEKR with synthesized head and neck (the cookbook recipe)", "[plan][pose]") {
+  auto rules = test::rules_text(R"(use "wrappers/dataparallel.graft"
+use "joints/coco.graft"
+use "joints/crowdpose.graft"
+map coco -> crowdpose { head = nose; neck = mean(left_shoulder, right_shoulder) }
+reshape "head_heatmap.1.{weight,bias}" { dim 0 = coco -> crowdpose, keep 1 }
+reshape "transition_offset.{0.weight,1.weight,1.bias,1.running_mean,1.running_var}" { dim 0 = (coco -> crowdpose) * 15 }
+rename "offset_feature_layers.<coco>.**" -> "offset_feature_layers.<crowdpose>.$2"
+rename "offset_final_layer.<coco>.**" -> "offset_final_layer.<crowdpose>.$2"
+)");
+  const auto p = graft::make_plan(rules, test::manifest("dekr_w32_coco"), test::manifest("dekr_w32_crowdpose"));
+  require_clean(p);
+  const auto* head = p.for_destination("offset_final_layer.12.weight");
+  REQUIRE(head);
+  CHECK(head->what == category::synthesized);
+  CHECK(p.source[head->mean_of.at(0)].name == "offset_final_layer.0.weight");
+  const auto* neck = p.for_destination("offset_final_layer.13.weight");
+  CHECK(neck->what == category::synthesized);
+  REQUIRE(neck->mean_of.size() == 2);
+  CHECK(p.source[neck->mean_of[0]].name == "offset_final_layer.5.weight");
+  CHECK(p.source[neck->mean_of[1]].name == "offset_final_layer.6.weight");
+  const auto& sel = p.for_destination("transition_offset.0.weight")->selections.at(0);
+  CHECK(sel.kept.empty());
+  CHECK(sel.means.size() == 15);  // neck's 15 channels
+  CHECK(sel.means[0].sources == std::vector<std::int64_t>{5 * 15, 6 * 15});
+}
