@@ -211,3 +211,17 @@ rename "offset_final_layer.<coco>.**" -> "offset_final_layer.<crowdpose>.$2"
   CHECK(sel.means.size() == 15);  // neck's 15 channels
   CHECK(sel.means[0].sources == std::vector<std::int64_t>{5 * 15, 6 * 15});
 }
+
+TEST_CASE("an ImageNet HRNet classifier into a pose backbone", "[plan][pose]") {
+  for (const char* destination : {"higherhrnet_w32_512_crowdpose", "dekr_w32_coco"}) {
+    INFO(destination);
+    const auto p = graft::make_plan(test::shipped("backbones/hrnet_imagenet.graft"), test::manifest("hrnet_w32_imagenet"),
+                                    test::manifest(destination));
+    require_clean(p);
+    CHECK(p.for_destination("stage4.2.fuse_layers.0.3.0.weight")->what == category::copied);
+    CHECK(p.for_source("stage4.2.fuse_layers.1.0.0.0.weight")->what == category::excluded);
+    CHECK(p.for_source("classifier.weight")->what == category::excluded);
+    CHECK(p.count(category::unused) == 0);
+    CHECK(p.count(category::mapped) == 0);
+  }
+}
