@@ -65,11 +65,12 @@ def main():
             continue
         stem = fn[:-len(".expected")]
         want = expected(os.path.join(d, fn))
-        sd = torch.load(os.path.join(d, stem + ".pth"))
-        got = [(k, NAMES[v.dtype], ",".join(str(s) for s in v.shape), tensor_bytes(v).hex()) for k, v in sd.items()]
-        if got != want:
-            print(f"{stem}.pth: torch.load gives different tensors")
-            failures += 1
+        for suffix in (".pth", ".z64.pth"):
+            sd = torch.load(os.path.join(d, stem + suffix))
+            got = [(k, NAMES[v.dtype], ",".join(str(s) for s in v.shape), tensor_bytes(v).hex()) for k, v in sd.items()]
+            if got != want:
+                print(f"{stem}{suffix}: torch.load gives different tensors")
+                failures += 1
         st, meta = read_safetensors(os.path.join(d, stem + ".safetensors"))
         if st != want or meta != {"source": stem}:
             print(f"{stem}.safetensors: different tensors or metadata")

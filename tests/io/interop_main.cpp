@@ -73,6 +73,9 @@ int main(int argc, char** argv) {
       graft::io::pth_write_options opt;
       opt.inputs = {src.string()};
       graft::io::write_pth((dir / "graft" / (stem + ".pth")).string(), ck.tensors, opt);
+      opt.force_zip64 = true;  // zip64 records must be readable by PyTorch too
+      graft::io::write_pth((dir / "graft" / (stem + ".z64.pth")).string(), ck.tensors, opt);
+      opt.force_zip64 = false;
       graft::io::write_safetensors((dir / "graft" / (stem + ".safetensors")).string(), ck.tensors,
                                    {{"source", stem}}, opt);
       fs::copy_file(e.path(), dir / "graft" / (stem + ".expected"), fs::copy_options::overwrite_existing);

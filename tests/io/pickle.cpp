@@ -106,6 +106,17 @@ TEST_CASE("unpickler rejects malformed pickles with clear errors") {
   CHECK_THROWS_WITH(load("\x80\x02K\x01K\x02" "a."), Contains("APPEND on a int"));
   CHECK_THROWS_WITH(load("\x80\x02" "cposix"), Contains("unterminated"));
   CHECK_THROWS_WITH(load(""), Contains("without STOP"));
+  // memory bounds: many values, a huge stack
+  unpickle_options small;
+  small.max_values = 1000;
+  std::string many = "\x80\x02";
+  for (int i = 0; i < 600; ++i) many += "N0";
+  CHECK_NOTHROW(load(many + "N.", small));
+  for (int i = 0; i < 600; ++i) many += "N0";
+  CHECK_THROWS_WITH(load(many + "N.", small), Contains("too many values"));
+  small.max_stack = 100;
+  CHECK_THROWS_WITH(load("\x80\x02N" + std::string(200, '2') + ".", small), Contains("stack too large"));
+  CHECK_THROWS_WITH(load("\x80\x02](N" + std::string(2000, '2') + "e.", small), Contains("stack too large"));
   // persistent ids other than torch storages
   CHECK_THROWS_WITH(load("\x80\x02K\x01Q."), Contains("unsupported persistent id"));
 }
@@ -117,16 +128,21 @@ TEST_CASE("unpickler builds tensors from _rebuild_tensor_v2 and parameters") {
   auto doc = load("\x80\x02" + tensor + ".");
   const auto& t = doc.root();
   REQUIRE(t.kind == pickle_kind::tensor);
-  CHECK(t.tensor.storage_offset == 1);
-  CHECK(t.tensor.shape == graft::shape_t{2, 2});
-  CHECK(t.tensor.strides == std::vector<std::int64_t>{2, 1});
-  CHECK(t.tensor.storage->storage.key == "0");
-  CHECK(t.tensor.storage->storage.type == graft::dtype::float32);
-  CHECK(t.tensor.storage->storage.numel == 6);
+  CHECK(t.tensor().storage_offset == 1);
+  CHECK(t.tensor().shape == graft::shape_t{2, 2});
+  CHECK(t.tensor().strides == std::vector<std::int64_t>{2, 1});
+  CHECK(t.tensor().storage->storage().key == "0");
+  CHECK(t.tensor().storage->storage().type == graft::dtype::float32);
+  CHECK(t.tensor().storage->storage().numel == 6);
   CHECK(doc.storages().size() == 1);
   auto param = load("\x80\x02" "ctorch._utils\n_rebuild_parameter\n(" + tensor + "\x88" + "ccollections\nOrderedDict\n)Rt" + "R.");
-  CHECK(param.root().tensor.role == graft::tensor_role::param);
-  CHECK(param.root().tensor.requires_grad);
+  CHECK(param.root().tensor().role == graft::tensor_role::param);
+  CHECK(param.root().tensor().requires_grad);
+  // storages saved from a GPU (older files name the CUDA storage class)
+  std::string cuda = "(" + str("storage") + "ctorch.cuda\nHalfStorage\n" + str("7") + str("cuda:0") + "K\x02tQ.";
+  auto cs = load("\x80\x02" + cuda);
+  CHECK(cs.root().storage().type == graft::dtype::float16);
+  CHECK(cs.root().storage().location == "cuda:0");
   // unknown storage class
   std::string bad = "(" + str("storage") + "ctorch\nComplexFloatStorage\n" + str("0") + str("cpu") + "K\x06tQ.";
   CHECK_THROWS_WITH(load("\x80\x02" + bad), Contains("refused global 'torch.ComplexFloatStorage'"));

@@ -4,6 +4,8 @@
 
 #include "util.hpp"
 
+#include <map>
+
 using namespace graft::io;
 using Catch::Contains;
 
@@ -55,7 +57,7 @@ TEST_CASE("pth: wrapped training checkpoints select the state dict") {
     auto ck = read_checkpoint(path);
     CHECK(ck.chosen_key == "state_dict");
     CHECK(ck.top_level_keys == std::vector<std::string>{"epoch", "best_acc", "arch", "big", "neg", "flags", "blob",
-                                                        "state_dict", "optimizer"});
+                                                        "perf", "state_dict", "optimizer"});
     io_test::check_against(ck.tensors, path);
     // explicit keys
     CHECK(read_checkpoint(path, std::string("state_dict")).tensors.size() == ck.tensors.size());
@@ -71,6 +73,7 @@ TEST_CASE("pth: wrapped training checkpoints select the state dict") {
     CHECK(root.find("neg")->integer == -123456789012);
     CHECK(root.find("blob")->kind == pickle_kind::bytes);
     CHECK(root.find("blob")->text == std::string("\x00\x01\xff", 3));
+    CHECK(root.find("perf")->kind == pickle_kind::object);  // a numpy scalar, kept opaque
   }
 }
 
@@ -101,8 +104,26 @@ TEST_CASE("torchscript: parameters and buffers by dotted names") {
   auto ck = read_checkpoint(path);
   CHECK(ck.format == "torchscript");
   io_test::check_against(ck.tensors, path);
+  for (const auto& r : ck.tensors) {
+    INFO(r.name);
+    bool buffer = r.name.find("running") != std::string::npos || r.name.find("num_batches") != std::string::npos;
+    CHECK(r.role == (buffer ? graft::tensor_role::buffer : graft::tensor_role::param));
+  }
   auto sub = read_checkpoint(path, std::string("1"));
   REQUIRE(sub.tensors.size() == 5);
   CHECK(sub.tensors[0].name == "weight");
   CHECK_THROWS_WITH(read_checkpoint(path, std::string("9")), Contains("no submodule '9'"));
+}
+
+TEST_CASE("torchscript: user classes, two classes in one source file, roles from the source") {
+  auto path = io_test::fixture("user_script.pt");
+  auto ck = read_checkpoint(path);
+  io_test::check_against(ck.tensors, path);
+  std::map<std::string, graft::tensor_role> roles;
+  for (const auto& r : ck.tensors) roles[r.name] = r.role;
+  CHECK(roles["head"] == graft::tensor_role::param);
+  CHECK(roles["steps"] == graft::tensor_role::buffer);
+  CHECK(roles["block.scale"] == graft::tensor_role::param);
+  CHECK(roles["block.shift"] == graft::tensor_role::buffer);
+  CHECK(ck.top_level_keys == std::vector<std::string>{"block"});
 }

@@ -101,3 +101,15 @@ TEST_CASE("writers are atomic and never replace an input") {
   std::sort(names.begin(), names.end());
   CHECK(names == std::vector<std::string>{"in.pth", "link.pth", "other.pth"});
 }
+
+TEST_CASE("write_checkpoint picks the format from the extension") {
+  auto src = read_checkpoint(io_test::fixture("module_zip.pth"));
+  auto dir = io_test::scratch("write-checkpoint");
+  write_checkpoint((dir / "a.safetensors").string(), src.tensors, {}, {{"k", "v"}});
+  write_checkpoint((dir / "a.pth").string(), src.tensors);
+  auto st = read_checkpoint((dir / "a.safetensors").string());
+  CHECK(st.format == "safetensors");
+  CHECK(st.metadata == metadata_t{{"k", "v"}});
+  CHECK(read_checkpoint((dir / "a.pth").string()).format == "pth-zip");
+  io_test::check_against(st.tensors, io_test::fixture("module_zip.pth"));
+}

@@ -12,6 +12,8 @@
 #include <string>
 #include <vector>
 
+#include <unistd.h>
+
 namespace io_test {
 
 inline std::string fixture(const std::string& name) { return std::string(GRAFT_TEST_DATA_DIR) + "/io/" + name; }
@@ -73,9 +75,23 @@ inline std::string read_bytes(const std::string& path) {
   return std::string(std::istreambuf_iterator<char>(in), {});
 }
 
+/// This process's scratch root (tests run as parallel processes under ctest -j); removed at exit.
+inline const std::filesystem::path& scratch_root() {
+  struct root {
+    std::filesystem::path path =
+        std::filesystem::path(GRAFT_BINARY_DIR) / "io-scratch" / std::to_string(::getpid());
+    ~root() {
+      std::error_code ec;
+      std::filesystem::remove_all(path, ec);
+    }
+  };
+  static root r;
+  return r.path;
+}
+
 /// A scratch folder under the build tree, emptied at start.
 inline std::filesystem::path scratch(const std::string& name) {
-  auto p = std::filesystem::path(GRAFT_BINARY_DIR) / "io-scratch" / name;
+  auto p = scratch_root() / name;
   std::filesystem::remove_all(p);
   std::filesystem::create_directories(p);
   return p;

@@ -3,8 +3,9 @@
 /// The checkpoint front door: read any supported file into an ordered list of tensor records, and
 /// write .pth / .safetensors files atomically.
 ///
-/// Formats, chosen by content (not by extension): torch.save zip ("pth-zip"), legacy pre-1.6
-/// torch.save ("pth-legacy"), torch.jit.save archives ("torchscript"), and "safetensors".
+/// Formats, chosen by content: torch.save zip ("pth-zip"), legacy pre-1.6 torch.save ("pth-legacy"),
+/// torch.jit.save archives ("torchscript"), and "safetensors" (a JSON header at byte 8, or any file
+/// whose name ends in .safetensors that is not a torch file).
 ///
 /// State-dict selection in torch.save files. Training scripts often wrap the weights:
 /// `{"epoch": 3, "state_dict": {...}, "optimizer": {...}}`. Without a key, read_checkpoint takes:
@@ -17,8 +18,8 @@
 ///  3. else the only top-level value that is a dict holding tensors;
 ///  4. else a checkpoint_error listing the top-level keys.
 /// An explicit key is first looked up as a whole top-level key, then as a dotted path (`a.b`).
-/// For TorchScript archives the tensors are the module's attributes by dotted name; a key
-/// selects a submodule path.
+/// For TorchScript archives the tensors are the module's attributes by dotted name, with roles
+/// from each class's `__parameters__` / `__buffers__` declarations; a key selects a submodule path.
 /// Entries of the chosen dict whose values are not tensors are listed in `skipped`.
 
 #include <graft/error.hpp>
@@ -106,8 +107,13 @@ inline void collect_script(const pickled_checkpoint& pc, const pickle_value& obj
   for (const auto& [k, v] : obj.items[0]->entries) {
     if (k->kind != pickle_kind::string) continue;
     std::string name = prefix + k->text;
-    if (v->kind == pickle_kind::tensor) out.tensors.push_back(pc.bind(*v, name));
-    else if (v->kind == pickle_kind::object) collect_script(pc, *v, name + ".", out, depth + 1);
+    if (v->kind == pickle_kind::tensor) {
+      out.tensors.push_back(pc.bind(*v, name));
+      tensor_role role = pc.script_role(obj.text, k->text);
+      if (role != tensor_role::unknown) out.tensors.back().role = role;
+    } else if (v->kind == pickle_kind::object) {
+      collect_script(pc, *v, name + ".", out, depth + 1);
+    }
   }
 }
 
@@ -202,7 +208,8 @@ inline checkpoint read_checkpoint(const std::string& path, std::optional<std::st
   const std::byte* d = file->data();
   const std::size_t n = file->size();
   bool pth = (n >= 4 && detail::load_u32(d) == 0x04034b50) || (n >= 3 && d[0] == std::byte{0x80} && d[2] == std::byte{0x8a});
-  bool safetensors = n >= 9 && d[8] == std::byte{'{'};
+  const bool named_safetensors = path.size() >= 12 && path.compare(path.size() - 12, 12, ".safetensors") == 0;
+  bool safetensors = named_safetensors || (n >= 9 && d[8] == std::byte{'{'});
   if (pth) {
     pickled_checkpoint pc = read_pth(std::move(file));
     out.format = pc.format;
@@ -219,6 +226,19 @@ inline checkpoint read_checkpoint(const std::string& path, std::optional<std::st
   }
   if (n == 0) throw checkpoint_error(path + ": file is empty");
   throw checkpoint_error(path + ": unrecognized checkpoint format (not torch.save, TorchScript or safetensors)");
+}
+
+/// Writes `records` atomically as safetensors when `path` ends in ".safetensors", else as a
+/// torch.save zip file; `options.inputs` lists files that must not be replaced.
+inline void write_checkpoint(const std::string& path, const std::vector<tensor_record>& records,
+                             const write_options& options = {}, const metadata_t& metadata = {}) {
+  if (path.size() >= 12 && path.compare(path.size() - 12, 12, ".safetensors") == 0) {
+    write_safetensors(path, records, metadata, options);
+  } else {
+    pth_write_options opt;
+    opt.inputs = options.inputs;
+    write_pth(path, records, opt);
+  }
 }
 
 }  // namespace graft::io

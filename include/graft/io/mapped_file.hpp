@@ -56,7 +56,9 @@ private:
     }
     size_ = static_cast<std::size_t>(st.st_size);
     if (size_ != 0) {
-      void* p = ::mmap(nullptr, size_, PROT_READ, MAP_PRIVATE, fd, 0);
+      // Private and writable: a tensor made from these pages may be modified in place; the changes
+      // go to copy-on-write pages and never reach the file.
+      void* p = ::mmap(nullptr, size_, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_NORESERVE, fd, 0);
       if (p == MAP_FAILED) {
         int e = errno;
         ::close(fd);

@@ -37,7 +37,7 @@ enum class pickle_kind : std::uint8_t {
   global,       ///< a whitelisted global (class or function); `text` is "module.name"
   storage,      ///< a tensor storage reference (persistent id)
   tensor,       ///< a tensor rebuilt by torch._utils._rebuild_tensor(_v2) / _rebuild_parameter
-  object        ///< an instance of a whitelisted class (TorchScript mode only); `text` is its class
+  object        ///< an opaque instance (numpy scalar/dtype, TorchScript class); `text` is its class
 };
 
 /// A storage referenced by a persistent id ('storage', type, key, location, numel[, view]).
@@ -71,8 +71,21 @@ struct pickle_value {
   std::string text;                      ///< string, bytes, big_integer bytes, global/object class name
   std::vector<pickle_value*> items;      ///< list, tuple; object: its state (if any)
   std::vector<std::pair<pickle_value*, pickle_value*>> entries;  ///< dict, in insertion order
-  storage_ref storage;                   ///< kind storage
-  tensor_ref tensor;                     ///< kind tensor
+
+  /// Kind storage: the storage reference.
+  const storage_ref& storage() const noexcept { return *storage_; }
+  /// Kind tensor: the tensor description.
+  const tensor_ref& tensor() const noexcept { return *tensor_; }
+  /// Creates (if needed) and returns the storage reference (used while unpickling).
+  storage_ref& storage_mut() {
+    if (!storage_) storage_ = std::make_unique<storage_ref>();
+    return *storage_;
+  }
+  /// Creates (if needed) and returns the tensor description (used while unpickling).
+  tensor_ref& tensor_mut() {
+    if (!tensor_) tensor_ = std::make_unique<tensor_ref>();
+    return *tensor_;
+  }
 
   /// True for a string equal to `s`.
   bool is_string(std::string_view s) const noexcept { return kind == pickle_kind::string && text == s; }
@@ -82,6 +95,11 @@ struct pickle_value {
       if (k->is_string(key)) return v;
     return nullptr;
   }
+
+private:
+  // Kept out of line so that the many plain values of a large pickle stay small.
+  std::unique_ptr<storage_ref> storage_;
+  std::unique_ptr<tensor_ref> tensor_;
 };
 
 /// A short name of a kind for messages ("dict", "tensor", ...).
@@ -114,6 +132,8 @@ public:
   std::size_t consumed() const noexcept { return consumed_; }
   /// Every storage value the pickle referenced (persistent ids), in order of appearance.
   const std::vector<const pickle_value*>& storages() const noexcept { return storages_; }
+  /// Every opaque object (kind object) the pickle built, in order of appearance.
+  const std::vector<const pickle_value*>& objects() const noexcept { return objects_; }
 
 private:
   friend class unpickler;
@@ -121,13 +141,17 @@ private:
   pickle_value* root_ = nullptr;
   std::size_t consumed_ = 0;
   std::vector<const pickle_value*> storages_;
+  std::vector<const pickle_value*> objects_;
 };
 
 /// Limits and modes of the restricted unpickler.
 struct unpickle_options {
   std::size_t max_mark_depth = 1000;     ///< deepest MARK nesting accepted
   std::size_t max_memo = 1u << 24;       ///< most memo entries
-  std::size_t max_stack = 1u << 26;      ///< most values on the stack
+  std::size_t max_stack = 1u << 20;      ///< most values on the stack
+  /// Most values plus container insertions per pickle: bounds memory on hostile input
+  /// (a state dict with 100k tensors needs about 2M).
+  std::size_t max_values = 1u << 23;
   /// TorchScript mode: classes under `__torch__.` (and torch.jit's storage helpers) are accepted as
   /// plain objects whose state is kept — still never executed.
   bool torchscript = false;
@@ -176,6 +200,7 @@ inline bool allowed_global(std::string_view module, std::string_view name, bool 
       (name == "_rebuild_tensor_v2" || name == "_rebuild_tensor" || name == "_rebuild_parameter" ||
        name == "_rebuild_parameter_with_state"))
     return true;
+  if (module == "torch.cuda" && storage_class_dtype(name)) return true;  // storages saved from a GPU
   if (module == "torch") {
     if (storage_class_dtype(name)) return true;
     if (name == "Size" || name == "device") return true;
@@ -183,6 +208,9 @@ inline bool allowed_global(std::string_view module, std::string_view name, bool 
   }
   if (module == "_codecs" && name == "encode") return true;
   if ((module == "builtins" || module == "__builtin__") && (name == "set" || name == "frozenset")) return true;
+  // numpy scalars (e.g. a metric saved as numpy.float64): kept as opaque objects, never evaluated
+  if ((module == "numpy.core.multiarray" || module == "numpy._core.multiarray") && name == "scalar") return true;
+  if (module == "numpy" && name == "dtype") return true;
   if (torchscript) {
     if (module.substr(0, 9) == "__torch__" && (module.size() == 9 || module[9] == '.')) return true;
     if (module == "torch.jit._pickle" &&
@@ -209,6 +237,7 @@ public:
     marks_.clear();
     memo_.clear();
     dict_index_.clear();
+    spent_ = 0;
     run();
     doc_.consumed_ = static_cast<std::size_t>(p_ - begin_);
     return std::move(doc_);
@@ -221,7 +250,13 @@ private:
     throw checkpoint_error(label_ + ": pickle: " + what + " (at byte " + std::to_string(op_pos_) + ")");
   }
 
+  void spend(std::size_t n) {
+    if (n > opt_.max_values - spent_) fail("too many values (limit " + std::to_string(opt_.max_values) + ")");
+    spent_ += n;
+  }
+
   value* make(pickle_kind k) {
+    spend(1);
     doc_.arena_.push_back(std::make_unique<value>());
     doc_.arena_.back()->kind = k;
     return doc_.arena_.back().get();
@@ -271,6 +306,7 @@ private:
     if (marks_.empty()) fail(std::string("missing MARK for ") + op);
     std::size_t m = marks_.back();
     marks_.pop_back();
+    spend(stack_.size() - m);
     std::vector<value*> items(stack_.begin() + static_cast<std::ptrdiff_t>(m), stack_.end());
     stack_.resize(m);
     return items;
@@ -345,14 +381,14 @@ private:
     if (a[0]->kind != pickle_kind::storage) fail(fn + ": first argument is a " + kind_name(a[0]->kind) + ", not a storage");
     if (!is_int(a[1])) fail(fn + ": storage offset is not an int");
     value* t = make(pickle_kind::tensor);
-    t->tensor.storage = a[0];
-    t->tensor.storage_offset = a[1]->integer;
-    t->tensor.shape = int_tuple(a[2], "tensor size");
-    t->tensor.strides = int_tuple(a[3], "tensor stride");
-    if (t->tensor.shape.size() != t->tensor.strides.size())
-      fail(fn + ": size has " + std::to_string(t->tensor.shape.size()) + " dimensions but stride has " +
-           std::to_string(t->tensor.strides.size()));
-    if (v2 && a[4]->kind == pickle_kind::boolean) t->tensor.requires_grad = a[4]->boolean;
+    t->tensor_mut().storage = a[0];
+    t->tensor_mut().storage_offset = a[1]->integer;
+    t->tensor_mut().shape = int_tuple(a[2], "tensor size");
+    t->tensor_mut().strides = int_tuple(a[3], "tensor stride");
+    if (t->tensor_mut().shape.size() != t->tensor_mut().strides.size())
+      fail(fn + ": size has " + std::to_string(t->tensor_mut().shape.size()) + " dimensions but stride has " +
+           std::to_string(t->tensor_mut().strides.size()));
+    if (v2 && a[4]->kind == pickle_kind::boolean) t->tensor_mut().requires_grad = a[4]->boolean;
     return t;
   }
 
@@ -376,9 +412,9 @@ private:
     if (fn == "torch._utils._rebuild_parameter" || fn == "torch._utils._rebuild_parameter_with_state") {
       if (a.size() < 2 || a[0]->kind != pickle_kind::tensor) fail(fn + " called without a tensor");
       value* t = make(pickle_kind::tensor);
-      t->tensor = a[0]->tensor;
-      t->tensor.role = tensor_role::param;
-      if (a[1]->kind == pickle_kind::boolean) t->tensor.requires_grad = a[1]->boolean;
+      t->tensor_mut() = a[0]->tensor();
+      t->tensor_mut().role = tensor_role::param;
+      if (a[1]->kind == pickle_kind::boolean) t->tensor_mut().requires_grad = a[1]->boolean;
       return t;
     }
     if (fn == "torch.Size") {
@@ -423,6 +459,11 @@ private:
       else if (!a.empty()) fail(fn + " called with unexpected arguments");
       return l;
     }
+    if (fn == "numpy.dtype" || fn == "numpy.core.multiarray.scalar" || fn == "numpy._core.multiarray.scalar") {
+      value* o = make(pickle_kind::object);
+      o->text = fn;
+      return o;
+    }
     if (opt_.torchscript) {
       if (fn.rfind("torch.jit._pickle.", 0) == 0) {
         if (fn == "torch.jit._pickle.restore_type_tag") {
@@ -437,6 +478,7 @@ private:
       if (fn.rfind("__torch__", 0) == 0) {
         value* o = make(pickle_kind::object);
         o->text = fn;
+        doc_.objects_.push_back(o);
         return o;
       }
     }
@@ -450,24 +492,25 @@ private:
     const auto& a = pid->items;
     if (a[1]->kind != pickle_kind::global) fail("persistent id: storage type is not a global");
     std::string_view cls = a[1]->text;
-    if (cls.rfind("torch.", 0) != 0 || !detail::storage_class_dtype(cls.substr(6)))
-      fail("persistent id: unknown storage type " + detail::quote_name(cls));
+    if (cls.rfind("torch.", 0) == 0) cls.remove_prefix(6);
+    if (cls.rfind("cuda.", 0) == 0) cls.remove_prefix(5);
+    if (!detail::storage_class_dtype(cls)) fail("persistent id: unknown storage type " + detail::quote_name(a[1]->text));
     if (a[2]->kind != pickle_kind::string) fail("persistent id: storage key is not a string");
     if (a[3]->kind != pickle_kind::string) fail("persistent id: storage location is not a string");
     if (!is_int(a[4]) || a[4]->integer < 0) fail("persistent id: storage size is not a non-negative int");
     value* s = make(pickle_kind::storage);
-    s->storage.type = *detail::storage_class_dtype(cls.substr(6));
-    s->storage.key = a[2]->text;
-    s->storage.location = a[3]->text;
-    s->storage.numel = a[4]->integer;
+    s->storage_mut().type = *detail::storage_class_dtype(cls);
+    s->storage_mut().key = a[2]->text;
+    s->storage_mut().location = a[3]->text;
+    s->storage_mut().numel = a[4]->integer;
     if (a.size() >= 6 && a[5]->kind != pickle_kind::none) {
       const value* vm = a[5];
       if (!is_seq(vm) || vm->items.size() != 3 || vm->items[0]->kind != pickle_kind::string || !is_int(vm->items[1]) ||
           !is_int(vm->items[2]) || vm->items[1]->integer < 0 || vm->items[2]->integer < 0)
         fail("persistent id: malformed storage view metadata");
-      s->storage.view_offset = vm->items[1]->integer;
-      s->storage.view_numel = vm->items[2]->integer;
-      if (s->storage.view_offset > s->storage.numel || s->storage.view_numel > s->storage.numel - s->storage.view_offset)
+      s->storage_mut().view_offset = vm->items[1]->integer;
+      s->storage_mut().view_numel = vm->items[2]->integer;
+      if (s->storage_mut().view_offset > s->storage_mut().numel || s->storage_mut().view_numel > s->storage_mut().numel - s->storage_mut().view_offset)
         fail("persistent id: storage view lies outside its storage");
     }
     doc_.storages_.push_back(s);
@@ -477,6 +520,7 @@ private:
   void setitems(value* d, const std::vector<value*>& kv, const char* op) {
     if (d->kind != pickle_kind::dict) fail(std::string(op) + " on a " + kind_name(d->kind) + ", not a dict");
     if (kv.size() % 2) fail(std::string(op) + " with an odd number of items");
+    spend(kv.size() / 2);
     for (std::size_t i = 0; i < kv.size(); i += 2) {
       if (kv[i]->kind == pickle_kind::string) {
         auto& index = dict_index_[d];
@@ -491,6 +535,7 @@ private:
   }
   void appends(value* l, const std::vector<value*>& xs, const char* op) {
     if (l->kind != pickle_kind::list) fail(std::string(op) + " on a " + kind_name(l->kind) + ", not a list");
+    spend(xs.size());
     l->items.insert(l->items.end(), xs.begin(), xs.end());
   }
 
@@ -701,6 +746,7 @@ private:
   std::string label_;
   unpickle_options opt_;
   std::size_t op_pos_ = 0;
+  std::size_t spent_ = 0;
   pickle_document doc_;
   std::vector<value*> stack_;
   std::vector<std::size_t> marks_;

@@ -27,11 +27,25 @@ struct pickled_checkpoint {
   pickle_document doc;                               ///< the unpickled object
   std::unordered_map<std::string, byte_span> storages;  ///< storage key → bytes (whole root storage)
   std::shared_ptr<const void> owner;                 ///< keeps the storages' bytes alive
+  /// TorchScript only: per class ("__torch__.a.B"), the attribute names its source declares in
+  /// `__parameters__` and `__buffers__` (classes whose source could not be read are absent).
+  std::unordered_map<std::string, std::pair<std::vector<std::string>, std::vector<std::string>>> script_members;
+
+  /// TorchScript only: the role of attribute `name` of an object of class `cls`.
+  tensor_role script_role(const std::string& cls, const std::string& name) const {
+    auto it = script_members.find(cls);
+    if (it == script_members.end()) return tensor_role::unknown;
+    for (const auto& p : it->second.first)
+      if (p == name) return tensor_role::param;
+    for (const auto& b : it->second.second)
+      if (b == name) return tensor_role::buffer;
+    return tensor_role::unknown;
+  }
 
   /// The record for a tensor value of `doc` named `name`; validates that it lies inside its storage.
   tensor_record bind(const pickle_value& tensor, std::string name) const {
-    const tensor_ref& t = tensor.tensor;
-    const storage_ref& s = t.storage->storage;
+    const tensor_ref& t = tensor.tensor();
+    const storage_ref& s = t.storage->storage();
     auto it = storages.find(s.key);
     if (it == storages.end())
       throw checkpoint_error(path + ": tensor " + detail::quote_name(name) + " uses storage " + detail::quote_name(s.key) +
@@ -69,6 +83,56 @@ inline void check_storage_size(const std::string& path, const storage_ref& s, st
                            " bytes are there");
 }
 
+/// The quoted names in a TorchScript source line like `  __parameters__ = ["weight", "bias", ]`.
+inline std::vector<std::string> script_name_list(std::string_view line) {
+  std::vector<std::string> out;
+  auto open = line.find('[');
+  auto close = line.rfind(']');
+  if (open == std::string_view::npos || close == std::string_view::npos || close < open) return out;
+  std::string_view body = line.substr(open + 1, close - open - 1);
+  for (std::size_t i = 0; i < body.size(); ++i) {
+    if (body[i] != '"') continue;
+    auto end = body.find('"', i + 1);
+    if (end == std::string_view::npos) break;
+    out.emplace_back(body.substr(i + 1, end - i - 1));
+    i = end;
+  }
+  return out;
+}
+
+/// Reads `__parameters__` / `__buffers__` of class `cls` from the archive's deflated source records.
+inline void read_script_members(const zip_reader& zip, const std::string& prefix, const std::string& cls,
+                                pickled_checkpoint& out) {
+  auto dot = cls.rfind('.');
+  if (dot == std::string::npos) return;
+  std::string file = prefix + "code/" + cls.substr(0, dot) + ".py";
+  for (std::size_t i = prefix.size() + 5; i < file.size() - 3; ++i)
+    if (file[i] == '.') file[i] = '/';
+  const zip_entry* e = zip.find(file);
+  if (e == nullptr) return;
+  std::string src;
+  try {
+    src = zip.read_small(*e, 16u << 20);
+  } catch (const checkpoint_error&) {
+    return;  // roles are a refinement; the tensors themselves are checked elsewhere
+  }
+  const std::string head = "class " + cls.substr(dot + 1) + "(";
+  std::size_t at = src.rfind(head, 0) == 0 ? 0 : src.find("\n" + head);
+  if (at == std::string::npos) return;
+  if (at != 0) ++at;  // the class line itself
+  std::pair<std::vector<std::string>, std::vector<std::string>> members;
+  std::size_t pos = src.find('\n', at);
+  while (pos != std::string::npos && pos + 1 < src.size()) {
+    std::size_t next = src.find('\n', pos + 1);
+    std::string_view line(src.data() + pos + 1, (next == std::string::npos ? src.size() : next) - pos - 1);
+    if (!line.empty() && line[0] != ' ') break;  // the next top-level definition
+    if (line.rfind("  __parameters__ = [", 0) == 0) members.first = script_name_list(line);
+    else if (line.rfind("  __buffers__ = [", 0) == 0) members.second = script_name_list(line);
+    pos = next;
+  }
+  out.script_members.emplace(cls, std::move(members));
+}
+
 /// The magic number opening a legacy torch.save file, as LONG1 little-endian bytes.
 inline constexpr unsigned char legacy_magic[] = {0x6c, 0xfc, 0x9c, 0x46, 0xf9, 0x20, 0x6a, 0xa8, 0x50, 0x19};
 
@@ -101,7 +165,7 @@ inline pickled_checkpoint read_pth_zip(std::shared_ptr<const mapped_file> file) 
   opt.torchscript = torchscript;
   out.doc = unpickle(zip.bytes(*pkl), path, opt);
   for (const pickle_value* sv : out.doc.storages()) {
-    const storage_ref& s = sv->storage;
+    const storage_ref& s = sv->storage();
     if (out.storages.count(s.key)) continue;
     const zip_entry* e = zip.find(prefix + "data/" + s.key);
     if (e == nullptr)
@@ -109,6 +173,9 @@ inline pickled_checkpoint read_pth_zip(std::shared_ptr<const mapped_file> file) 
     check_storage_size(path, s, e->size);
     out.storages.emplace(s.key, zip.bytes(*e));
   }
+  if (torchscript)
+    for (const pickle_value* o : out.doc.objects())
+      if (!out.script_members.count(o->text)) read_script_members(zip, prefix, o->text, out);
   out.owner = std::move(file);
   return out;
 }
@@ -149,9 +216,9 @@ inline pickled_checkpoint read_pth_legacy(std::shared_ptr<const mapped_file> fil
   if (keys.root().kind != pickle_kind::list) throw checkpoint_error(path + ": legacy storage key list is malformed");
   std::unordered_map<std::string, const storage_ref*> declared;
   for (const pickle_value* sv : out.doc.storages()) {
-    auto [it, fresh] = declared.emplace(sv->storage.key, &sv->storage);
-    if (!fresh && (it->second->type != sv->storage.type || it->second->numel != sv->storage.numel))
-      throw checkpoint_error(path + ": storage " + quote_name(sv->storage.key) + " is declared with two different types or sizes");
+    auto [it, fresh] = declared.emplace(sv->storage().key, &sv->storage());
+    if (!fresh && (it->second->type != sv->storage().type || it->second->numel != sv->storage().numel))
+      throw checkpoint_error(path + ": storage " + quote_name(sv->storage().key) + " is declared with two different types or sizes");
   }
   for (const pickle_value* k : keys.root().items) {
     if (k->kind != pickle_kind::string) throw checkpoint_error(path + ": legacy storage key is not a string");

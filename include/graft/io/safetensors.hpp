@@ -94,7 +94,9 @@ inline safetensors_contents read_safetensors(std::shared_ptr<const mapped_file> 
     std::string name;
   };
   std::vector<span_use> used;
-  for (const auto& [name, v] : header.members) {
+  for (const auto& member : header.members) {
+    const std::string& name = member.first;
+    const detail::json& v = member.second;
     if (name == "__metadata__") {
       if (v.k != detail::json::kind::object) fail("__metadata__ is not an object");
       for (const auto& [mk, mv] : v.members) {

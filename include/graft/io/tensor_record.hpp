@@ -13,6 +13,11 @@
 #include <string>
 #include <vector>
 
+#if defined(__BYTE_ORDER__) && defined(__ORDER_LITTLE_ENDIAN__)
+static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__,
+              "graft's checkpoint I/O maps little-endian tensor bytes directly; big-endian hosts are not supported");
+#endif
+
 namespace graft::io {
 
 /// A tensor in a checkpoint: name, dtype, shape and role (tensor_meta), its layout in a storage,

@@ -6,6 +6,7 @@
 #include <graft/error.hpp>
 #include <graft/io/byte_span.hpp>
 #include <graft/io/detail/bytes.hpp>
+#include <graft/io/detail/inflate.hpp>
 
 #include <array>
 #include <cstdint>
@@ -79,6 +80,23 @@ public:
       fail("entry " + detail::quote_name(e.name) + " is compressed (method " + std::to_string(e.method) +
            "); only stored (uncompressed) entries, as torch.save writes them, are supported");
     return {data_ + e.offset, static_cast<std::size_t>(e.size)};
+  }
+
+  /// A copy of a small entry's contents, inflating it if it is deflated (method 8) and checking its
+  /// CRC-32. For metadata and source records only; tensor data is always read through bytes().
+  std::string read_small(const zip_entry& e, std::size_t max_size = 64u << 20) const {
+    if (e.encrypted) fail("entry " + detail::quote_name(e.name) + " is encrypted; encrypted archives are not supported");
+    if (e.size > max_size) fail("entry " + detail::quote_name(e.name) + " is too large to read");
+    std::string out;
+    if (e.method == 8) {
+      out = detail::inflate({data_ + e.offset, static_cast<std::size_t>(e.stored_size)}, static_cast<std::size_t>(e.size),
+                            label_ + ": " + e.name);
+    } else {
+      auto b = bytes(e);
+      out.assign(detail::as_chars(b.data, b.size));
+    }
+    if (crc32_update(0, out.data(), out.size()) != e.crc32) fail("entry " + detail::quote_name(e.name) + " fails its CRC-32 check");
+    return out;
   }
 
   /// Throws checkpoint_error when an entry's bytes do not match its declared CRC-32.

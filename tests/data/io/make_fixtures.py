@@ -13,6 +13,7 @@ import struct
 import sys
 import json
 
+import numpy
 import torch
 
 OUT = sys.argv[1] if len(sys.argv) > 1 else os.path.dirname(os.path.abspath(__file__))
@@ -91,6 +92,7 @@ wrapped = {
     "neg": -123456789012,
     "flags": [True, False, None],
     "blob": b"\x00\x01\xff",
+    "perf": numpy.float64(0.71),
     "state_dict": collections.OrderedDict(
         ("module." + k, v) for k, v in msd.items()),
     "optimizer": {"state": {}, "param_groups": [{"lr": 0.1, "params": [0, 1, 2]}]},
@@ -154,3 +156,30 @@ class TinyNet(torch.nn.Module):
 
 
 torch.save(TinyNet(), os.path.join(OUT, "whole_module.pth"))
+
+# 10. TorchScript with two classes in one source file and a user class (roles come from the source)
+class Block(torch.nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.scale = torch.nn.Parameter(torch.full((2,), 0.5))
+        self.register_buffer("shift", torch.arange(2.0))
+
+    def forward(self, x):
+        return x * self.scale + self.shift
+
+
+class Net(torch.nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.block = Block()
+        self.head = torch.nn.Parameter(torch.ones(1))
+        self.register_buffer("steps", torch.zeros(1, dtype=torch.int32))
+
+    def forward(self, x):
+        return self.block(x) * self.head
+
+
+scripted = torch.jit.script(Net())
+p = os.path.join(OUT, "user_script.pt")
+scripted.save(p)
+expected(p, scripted.state_dict())
