@@ -2,6 +2,7 @@
 // no warnings, and every mapped tensor carries the right joints (computed here from joint names).
 
 #include "plan/plan_helpers.hpp"
+#include "support/pose_joints.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -10,19 +11,8 @@
 using graft::category;
 
 namespace {
-const std::vector<std::string> coco = {"nose",        "left_eye",   "right_eye",      "left_ear",      "right_ear",
-                                       "left_shoulder", "right_shoulder", "left_elbow", "right_elbow", "left_wrist",
-                                       "right_wrist", "left_hip",   "right_hip",      "left_knee",     "right_knee",
-                                       "left_ankle",  "right_ankle"};
-const std::vector<std::string> crowdpose = {"left_shoulder", "right_shoulder", "left_elbow", "right_elbow", "left_wrist",
-                                            "right_wrist",   "left_hip",       "right_hip",  "left_knee",   "right_knee",
-                                            "left_ankle",    "right_ankle",    "head",       "neck"};
-
-long coco_index(const std::string& joint) {
-  for (std::size_t i = 0; i < coco.size(); ++i)
-    if (coco[i] == joint) return static_cast<long>(i);
-  return -1;
-}
+const std::vector<std::string>& crowdpose = test::crowdpose_joints;
+using test::coco_index;
 
 /// Expected (source row, destination row) pairs for `blocks` blocks of one-row-per-joint, after `offset` rows.
 std::vector<std::pair<long, long>> expected_rows(long offset_src, long offset_dst, int blocks, long per_joint = 1) {

@@ -2,6 +2,8 @@
 
 #include <graft/rules/layout.hpp>
 
+#include "support/pose_joints.hpp"
+
 #include <catch2/catch.hpp>
 
 #include <memory>
@@ -9,13 +11,8 @@
 using namespace graft::rules;
 
 namespace {
-const std::vector<std::string> coco = {"nose",        "left_eye",   "right_eye",      "left_ear",      "right_ear",
-                                       "left_shoulder", "right_shoulder", "left_elbow", "right_elbow", "left_wrist",
-                                       "right_wrist", "left_hip",   "right_hip",      "left_knee",     "right_knee",
-                                       "left_ankle",  "right_ankle"};
-const std::vector<std::string> crowdpose = {"left_shoulder", "right_shoulder", "left_elbow", "right_elbow", "left_wrist",
-                                            "right_wrist",   "left_hip",       "right_hip",  "left_knee",   "right_knee",
-                                            "left_ankle",    "right_ankle",    "head",       "neck"};
+const std::vector<std::string>& coco = test::coco_joints;
+const std::vector<std::string>& crowdpose = test::crowdpose_joints;
 
 /// Same-name map, plus optional overrides (target → sources, mean when several).
 std::shared_ptr<joint_mapping> make_map(const std::vector<std::string>& a, const std::vector<std::string>& b) {

@@ -2,6 +2,7 @@
 // shared joints' outputs are unchanged, nn::Module and TorchScript destinations, synthesis, casts.
 
 #include "plan/plan_helpers.hpp"
+#include "support/pose_joints.hpp"
 
 #include <graft/torch/apply.hpp>
 #include <graft/torch/module.hpp>
@@ -17,20 +18,10 @@ using graft::category;
 
 namespace {
 
-const std::vector<std::string> coco = {"nose",         "left_eye",       "right_eye",  "left_ear",    "right_ear",
-                                       "left_shoulder", "right_shoulder", "left_elbow", "right_elbow", "left_wrist",
-                                       "right_wrist",  "left_hip",       "right_hip",  "left_knee",   "right_knee",
-                                       "left_ankle",   "right_ankle"};
-const std::vector<std::string> crowdpose = {"left_shoulder", "right_shoulder", "left_elbow", "right_elbow", "left_wrist",
-                                            "right_wrist",   "left_hip",       "right_hip",  "left_knee",   "right_knee",
-                                            "left_ankle",    "right_ankle",    "head",       "neck"};
+const std::vector<std::string>& crowdpose = test::crowdpose_joints;
 
 /// COCO index of CrowdPose joint d, or -1 (computed from names, independently of graft).
-long source_joint(std::size_t d) {
-  for (std::size_t i = 0; i < coco.size(); ++i)
-    if (coco[i] == crowdpose[d]) return static_cast<long>(i);
-  return -1;
-}
+long source_joint(std::size_t d) { return test::coco_index(crowdpose[d]); }
 
 using named = std::vector<std::pair<std::string, at::Tensor>>;
 

@@ -14,6 +14,8 @@
 #include <set>
 #include <sstream>
 #include <string>
+#include <string_view>
+#include <unordered_set>
 #include <vector>
 
 namespace graft::rules {
@@ -185,8 +187,9 @@ private:
       if (const joint_set* prior = out_.find_set(js->name.text))
         throw rules_error(where, "joint set '" + js->name.text + "' is already defined at " + prior->where.str());
       joint_set set{js->name.text, {}, where};
+      std::unordered_set<std::string_view> seen;  // not set.index_of(): quadratic in the set's size
       for (const auto& member : js->members) {
-        if (set.index_of(member.text))
+        if (!seen.insert(member.text).second)
           throw rules_error(at(f, member.offset), "joint '" + member.text + "' appears twice in set '" + set.name + "'");
         set.joints.push_back(member.text);
       }
@@ -194,9 +197,8 @@ private:
     }
   }
 
-  /// The same-name map A -> B (created on first use).
-  std::shared_ptr<const joint_mapping> implicit_map(const joint_set& a, const joint_set& b) {
-    if (auto existing = out_.find_map(a.name, b.name)) return existing;
+  /// A -> B where every joint of B takes A's joint of the same name (none when A lacks it).
+  static std::shared_ptr<joint_mapping> same_name_map(const joint_set& a, const joint_set& b) {
     auto m = std::make_shared<joint_mapping>();
     m->from = a.name;
     m->to = b.name;
@@ -210,6 +212,13 @@ private:
       }
       m->targets.push_back(t);
     }
+    return m;
+  }
+
+  /// The map A -> B: the declared one, else the same-name map (created on first use).
+  std::shared_ptr<const joint_mapping> implicit_map(const joint_set& a, const joint_set& b) {
+    if (auto existing = out_.find_map(a.name, b.name)) return existing;
+    auto m = same_name_map(a, b);
     out_.maps.push_back(m);
     return m;
   }
@@ -223,20 +232,8 @@ private:
       const source_location where = at(f, ms->offset);
       if (auto prior = out_.find_map(a.name, b.name))
         throw rules_error(where, "map " + a.name + " -> " + b.name + " is already defined at " + prior->where.str());
-      auto m = std::make_shared<joint_mapping>();
-      m->from = a.name;
-      m->to = b.name;
-      m->from_joints = a.joints;
-      m->to_joints = b.joints;
+      auto m = same_name_map(a, b);
       m->where = where;
-      for (const auto& joint : b.joints) {
-        joint_source t;
-        if (auto i = a.index_of(joint)) {
-          t.how = joint_source::kind::same_name;
-          t.sources = {*i};
-        }
-        m->targets.push_back(t);
-      }
       std::set<std::string> assigned;
       for (const auto& entry : ms->entries) {
         auto target = b.index_of(entry.target.text);
