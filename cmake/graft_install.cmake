@@ -1,0 +1,35 @@
+# Install rules (included from the top-level CMakeLists.txt when GRAFT_INSTALL is ON):
+#   include/graft/...                  the headers
+#   bin/graft                          the CLI (installed by tools/CMakeLists.txt)
+#   share/graft/rules/...              the shipped rules library (found by the CLI's `use` search)
+#   share/cmake/graft/graftConfig.cmake, graftConfigVersion.cmake, graftTargets.cmake
+#                                      find_package(graft) → graft::core, graft::graft
+include(CMakePackageConfigHelpers)
+
+install(DIRECTORY ${PROJECT_SOURCE_DIR}/include/graft
+        DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}
+        COMPONENT graft_development
+        FILES_MATCHING PATTERN "*.hpp")
+
+install(DIRECTORY ${PROJECT_SOURCE_DIR}/rules/
+        DESTINATION ${GRAFT_INSTALL_RULESDIR}
+        COMPONENT graft_rules)
+
+install(TARGETS graft_core graft EXPORT graftTargets)
+install(EXPORT graftTargets
+        NAMESPACE graft::
+        DESTINATION ${GRAFT_INSTALL_CMAKEDIR}
+        COMPONENT graft_development)
+
+configure_package_config_file(${PROJECT_SOURCE_DIR}/cmake/graftConfig.cmake.in
+                              ${PROJECT_BINARY_DIR}/cmake/graftConfig.cmake
+                              INSTALL_DESTINATION ${GRAFT_INSTALL_CMAKEDIR}
+                              PATH_VARS GRAFT_INSTALL_RULESDIR CMAKE_INSTALL_INCLUDEDIR)
+# 0.x: a minor version may break the API, so only the same major.minor is compatible. Header-only
+# library: the package does not care about the consumer's pointer size.
+write_basic_package_version_file(${PROJECT_BINARY_DIR}/cmake/graftConfigVersion.cmake
+                                 COMPATIBILITY SameMinorVersion
+                                 ARCH_INDEPENDENT)
+install(FILES ${PROJECT_BINARY_DIR}/cmake/graftConfig.cmake ${PROJECT_BINARY_DIR}/cmake/graftConfigVersion.cmake
+        DESTINATION ${GRAFT_INSTALL_CMAKEDIR}
+        COMPONENT graft_development)

@@ -1,0 +1,83 @@
+# Packaging and code-health tests (label `packaging`; included from tests/tests.cmake):
+#   packaging_umbrella_headers   graft/core.hpp and graft/graft.hpp include every public header
+#   packaging_header_check       builds graft_header_check: each public header compiles on its own,
+#                                and the ODR test program (all those TUs plus one more including
+#                                <graft/graft.hpp>, linked together)
+#   packaging_odr                runs the ODR test program
+#   packaging_install            cmake --install into <build>/tests/packaging/install, checks the tree
+#   packaging_installed_cli_rules  the installed CLI resolves `use "joints/..."` from share/graft/rules
+#   packaging_build_cli_rules    the build-tree CLI resolves it from the source tree's rules/
+#   packaging_find_package       a consumer project: find_package(graft) against the install tree
+#   packaging_add_subdirectory   a consumer project: add_subdirectory(<graft source>)
+set(_pkg_src ${CMAKE_CURRENT_LIST_DIR})
+set(_pkg_bin ${CMAKE_CURRENT_BINARY_DIR}/packaging)
+set(_pkg_install ${_pkg_bin}/install)
+
+add_test(NAME packaging_umbrella_headers
+         COMMAND ${CMAKE_COMMAND} -DINCLUDE_DIR=${PROJECT_SOURCE_DIR}/include -P ${_pkg_src}/umbrella_check.cmake)
+
+# Header check + ODR program: not part of the default build (about 40 small TUs and 2 LibTorch TUs);
+# the test builds them.
+include(${PROJECT_SOURCE_DIR}/cmake/graft_header_check.cmake)
+graft_add_header_check(graft_header_check)
+# The ODR program: odr/main.cpp and every header-check TU (one per torch-free header, and the TU of the
+# LibTorch headers, which includes <graft/graft.hpp> too), linked together.
+add_executable(graft_odr_test EXCLUDE_FROM_ALL ${_pkg_src}/odr/main.cpp)
+target_link_libraries(graft_odr_test PRIVATE graft::graft graft_warnings graft_header_check_core graft_header_check_torch)
+add_dependencies(graft_header_check graft_odr_test)
+add_test(NAME packaging_header_check
+         COMMAND ${CMAKE_COMMAND} --build ${PROJECT_BINARY_DIR} --target graft_header_check)
+set_tests_properties(packaging_header_check PROPERTIES FIXTURES_SETUP graft_header_check TIMEOUT 3600)
+add_test(NAME packaging_odr COMMAND graft_odr_test)
+set_tests_properties(packaging_odr PROPERTIES FIXTURES_REQUIRED graft_header_check)
+
+# A rules file outside any rules tree, so `use "joints/coco.graft"` can only come from the shipped rules.
+file(WRITE ${_pkg_bin}/uses_shipped_rules.graft "use \"joints/coco.graft\"\nuse \"joints/crowdpose.graft\"\n")
+
+# Consumer projects are configured with graft's compiler (and compiler launcher).
+set(_pkg_build_options -DCMAKE_CXX_COMPILER=${CMAKE_CXX_COMPILER} -DCMAKE_FIND_PACKAGE_NO_PACKAGE_REGISTRY=ON)
+if(CMAKE_CXX_COMPILER_LAUNCHER)
+  list(APPEND _pkg_build_options -DCMAKE_CXX_COMPILER_LAUNCHER=${CMAKE_CXX_COMPILER_LAUNCHER})
+endif()
+
+if(GRAFT_INSTALL)
+  add_test(NAME packaging_install
+           COMMAND ${CMAKE_COMMAND} -DBUILD_DIR=${PROJECT_BINARY_DIR} -DPREFIX=${_pkg_install}
+                   -DWITH_CLI=$<TARGET_EXISTS:graft_cli> -DBINDIR=${CMAKE_INSTALL_BINDIR}
+                   -DINCLUDEDIR=${CMAKE_INSTALL_INCLUDEDIR} -DDATADIR=${CMAKE_INSTALL_DATADIR} -P ${_pkg_src}/install_tree.cmake)
+  set_tests_properties(packaging_install PROPERTIES FIXTURES_SETUP graft_installed)
+
+  if(TARGET graft_cli)
+    add_test(NAME packaging_installed_cli_rules
+             COMMAND ${CMAKE_COMMAND} -E env --unset=GRAFT_RULES_PATH
+                     ${_pkg_install}/${CMAKE_INSTALL_BINDIR}/graft check ${_pkg_bin}/uses_shipped_rules.graft)
+    set_tests_properties(packaging_installed_cli_rules PROPERTIES FIXTURES_REQUIRED graft_installed)
+  endif()
+
+  add_test(NAME packaging_find_package
+           COMMAND ${CMAKE_CTEST_COMMAND} --build-and-test ${_pkg_src}/find_package ${_pkg_bin}/find_package
+                   --build-generator ${CMAKE_GENERATOR} --build-noclean
+                   --build-options ${_pkg_build_options} -DCMAKE_PREFIX_PATH=${_pkg_install}
+                                   -DGRAFT_EXPECTED_PREFIX=${_pkg_install}
+                   --test-command ${CMAKE_CTEST_COMMAND} --output-on-failure)
+  set_tests_properties(packaging_find_package PROPERTIES FIXTURES_REQUIRED graft_installed)
+endif()
+
+if(TARGET graft_cli)
+  add_test(NAME packaging_build_cli_rules
+           COMMAND ${CMAKE_COMMAND} -E env --unset=GRAFT_RULES_PATH
+                   $<TARGET_FILE:graft_cli> check ${_pkg_bin}/uses_shipped_rules.graft)
+endif()
+
+add_test(NAME packaging_add_subdirectory
+         COMMAND ${CMAKE_CTEST_COMMAND} --build-and-test ${_pkg_src}/add_subdirectory ${_pkg_bin}/add_subdirectory
+                 --build-generator ${CMAKE_GENERATOR} --build-noclean
+                 --build-options ${_pkg_build_options} -DGRAFT_SOURCE_DIR=${PROJECT_SOURCE_DIR}
+                 --test-command ${CMAKE_CTEST_COMMAND} --output-on-failure)
+
+get_property(_pkg_tests DIRECTORY PROPERTY TESTS)
+foreach(t IN LISTS _pkg_tests)
+  if(t MATCHES "^packaging_")
+    set_property(TEST ${t} APPEND PROPERTY LABELS packaging)
+  endif()
+endforeach()
