@@ -33,8 +33,15 @@ struct offset_parser : x3::parser<offset_parser> {
 /// The offset of the next token.
 inline constexpr offset_parser here{};
 
+/// ASCII character classes, exactly what the C locale's isspace/isalpha/isalnum accept. X3's own
+/// (x3::space, x3::alpha, x3::alnum) pass a plain, signed char to those functions: for bytes >= 0x80
+/// that is undefined behaviour, and a failed assertion (abort) in builds without NDEBUG.
+inline const auto space_char = x3::char_(" \t\n\v\f\r");
+inline const auto alpha_char = x3::char_("a-zA-Z");
+inline const auto alnum_char = x3::char_("a-zA-Z0-9");
+
 /// A keyword: the word, not followed by a name character (so `keeper` is not `keep`).
-inline auto keyword(char const* word) { return x3::lexeme[x3::lit(word) >> !(x3::alnum | x3::char_('_'))]; }
+inline auto keyword(char const* word) { return x3::lexeme[x3::lit(word) >> !(alnum_char | x3::char_('_'))]; }
 
 /// A punctuation token with a human name for messages.
 template <typename Tag>
@@ -67,7 +74,7 @@ inline const auto times = token<times_tag>("'*'", "*");
 
 /// Spaces, line breaks and `#` comments between tokens.
 inline const auto skipper = x3::rule<skipper_tag>{"whitespace"} =
-    x3::space | x3::lexeme['#' >> *(x3::char_ - x3::eol - x3::eoi)];
+    space_char | x3::lexeme['#' >> *(x3::char_ - x3::eol - x3::eoi)];
 
 // ---- symbol tables -------------------------------------------------------------------------
 
@@ -104,7 +111,7 @@ inline const plan_modes plan_mode_words;
 /// A symbol-table word that must end at a word boundary.
 template <typename Symbols>
 inline auto whole_word(Symbols const& symbols) {
-  return x3::lexeme[symbols >> !(x3::alnum | x3::char_('_'))];
+  return x3::lexeme[symbols >> !(alnum_char | x3::char_('_'))];
 }
 
 // ---- rule declarations ---------------------------------------------------------------------
@@ -176,7 +183,7 @@ inline const auto closing_quote = x3::rule<closing_quote_tag>{"a closing '\"' on
 inline const auto escape = x3::rule<escape_tag, char>{"an escape (\\\" \\\\ \\n \\t)"} =
     x3::char_('"') | x3::char_('\\') | (x3::lit('n') >> x3::attr('\n')) | (x3::lit('t') >> x3::attr('\t'));
 
-inline const auto name_text_def = x3::lexeme[(x3::alpha | x3::char_('_')) >> *(x3::alnum | x3::char_('_'))];
+inline const auto name_text_def = x3::lexeme[(alpha_char | x3::char_('_')) >> *(alnum_char | x3::char_('_'))];
 inline const auto ident_def = here >> name_text;
 inline const auto string_body_def = x3::lexeme['"' > *(('\\' > escape) | ~x3::char_("\"\\\n\r")) > closing_quote];
 inline const auto string_lit_def = here >> string_body;

@@ -6,9 +6,11 @@
 #include <graft/plan/plan.hpp>
 #include <graft/rules/ruleset.hpp>
 
+#include <algorithm>
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <utility>
 #include <vector>
@@ -46,11 +48,85 @@ inline bool safe_cast(dtype from, dtype to) {
   return from_unsigned ? dtype_size(to) > dtype_size(from) : dtype_size(to) >= dtype_size(from);
 }
 
+/// The first dot-separated segment of a name.
+inline std::string_view first_segment(std::string_view name) { return name.substr(0, name.find('.')); }
+
+/// Rules of one list indexed by the first segment their patterns fix (see pattern::first_segment), so
+/// that a name is only tested against rules that can match it. Visits candidates in rule order.
+class rule_index {
+public:
+  /// `key_of(i)`: rule i's first segment, or nullopt when any name may match it.
+  template <class KeyOf>
+  rule_index(std::size_t count, KeyOf key_of) {
+    for (std::size_t i = 0; i < count; ++i) {
+      if (auto key = key_of(i)) keyed_[*key].push_back(i);
+      else unkeyed_.push_back(i);
+    }
+  }
+
+  /// The first rule at or after `from` that may match `name` (`count` when none).
+  std::size_t next(std::string_view name, std::size_t from, std::size_t count) const {
+    std::size_t best = next_in(unkeyed_, from, count);
+    if (!keyed_.empty()) {
+      auto it = keyed_.find(first_segment(name));
+      if (it != keyed_.end()) best = std::min(best, next_in(it->second, from, count));
+    }
+    return best;
+  }
+
+  /// Calls `f(i)` for every rule that may match `name`, in order, until `f` returns true.
+  template <class F>
+  void for_each(std::string_view name, std::size_t count, F f) const {
+    static const std::vector<std::size_t> none;
+    const std::vector<std::size_t>* keyed = &none;
+    if (!keyed_.empty()) {
+      auto it = keyed_.find(first_segment(name));
+      if (it != keyed_.end()) keyed = &it->second;
+    }
+    // Merge the two ascending lists (a rule is in exactly one of them).
+    auto a = unkeyed_.begin(), b = keyed->begin();
+    while (a != unkeyed_.end() || b != keyed->end()) {
+      const bool take_a = b == keyed->end() || (a != unkeyed_.end() && *a < *b);
+      const std::size_t i = take_a ? *a++ : *b++;
+      if (i >= count) return;
+      if (f(i)) return;
+    }
+  }
+
+private:
+  static std::size_t next_in(const std::vector<std::size_t>& v, std::size_t from, std::size_t count) {
+    auto it = std::lower_bound(v.begin(), v.end(), from);
+    return it == v.end() ? count : *it;
+  }
+  std::unordered_map<std::string_view, std::vector<std::size_t>> keyed_;
+  std::vector<std::size_t> unkeyed_;
+};
+
+/// A rule_index over a list of located patterns (or anything with a `pat`).
+template <class List>
+rule_index pattern_index(const List& list) {
+  return rule_index(list.size(), [&](std::size_t i) { return list[i].pat.first_segment(); });
+}
+
 class planner {
 public:
   planner(const rules::ruleset& rules, const tensor_set& source, const tensor_set& destination,
           const plan_options& options)
-      : rules_(rules), options_(options) {
+      : rules_(rules),
+        options_(options),
+        rename_index_(rules.renames.size(),
+                      [&](std::size_t i) -> std::optional<std::string_view> {
+                        const rules::name_rule& r = rules.renames[i];
+                        if (r.what == rules::name_rule::kind::rename) return r.from.first_segment();
+                        // strip "a.b." applies to names longer than its prefix that start with it
+                        const std::size_t dot = r.prefix.find('.');
+                        if (dot == std::string::npos) return std::nullopt;
+                        return std::string_view(r.prefix).substr(0, dot);
+                      }),
+        include_index_(pattern_index(rules.includes)),
+        exclude_index_(pattern_index(rules.excludes)),
+        keep_index_(pattern_index(rules.keeps)),
+        reshape_index_(pattern_index(rules.reshapes)) {
     out_.source = source;
     out_.destination = destination;
     out_.rules_files = rules.files;
@@ -66,11 +142,14 @@ public:
   plan run() {
     const auto& src = out_.source;
     const auto& dst = out_.destination;
+    dst_index_.reserve(dst.size());
+    out_.entries.reserve(dst.size() + src.size());
     for (std::size_t d = 0; d < dst.size(); ++d) {
       if (!dst_index_.emplace(dst[d].name, d).second)
         error("destination lists tensor '" + dst[d].name + "' twice");
     }
-    std::unordered_map<std::string, std::size_t> seen_source;
+    std::unordered_map<std::string_view, std::size_t> seen_source;
+    seen_source.reserve(src.size());
     for (std::size_t s = 0; s < src.size(); ++s)
       if (!seen_source.emplace(src[s].name, s).second) error("source lists tensor '" + src[s].name + "' twice");
 
@@ -81,10 +160,10 @@ public:
     for (std::size_t s = 0; s < src.size(); ++s) {
       routes[s] = route(src[s].name);
       const routed_name& r = routes[s];
-      plan_entry e;
+      plan_entry e;  // used only for source-only outcomes (pairs get theirs in step 3)
       e.source = s;
-      e.renames = r.steps;
       if (r.dropped) {
+        e.renames = r.steps;
         e.what = category::excluded;
         e.note = *r.dropped;
         e.rule = r.steps.back().rule;
@@ -93,6 +172,7 @@ public:
         continue;
       }
       if (auto why = filtered_out(r.name, e)) {
+        e.renames = r.steps;
         e.what = category::excluded;
         e.note = *why;
         source_only.push_back(std::move(e));
@@ -100,6 +180,7 @@ public:
       }
       auto it = dst_index_.find(r.name);
       if (it == dst_index_.end()) {
+        e.renames = r.steps;
         e.what = category::unused;
         e.note = r.name == src[s].name ? "no destination tensor has this name"
                                        : "no destination tensor named '" + r.name + "'";
@@ -108,6 +189,7 @@ public:
       }
       const std::size_t d = it->second;
       if (claimed[d]) {
+        e.renames = r.steps;
         e.what = category::conflict;
         e.destination = d;
         e.note = "'" + src[s].name + "' and '" + src[*claimed[d]].name + "' both land on '" + r.name + "'";
@@ -127,7 +209,7 @@ public:
     for (std::size_t d = 0; d < dst.size(); ++d) {
       if (claimed[d]) {
         count_keep_matches(dst[d].name);
-        out_.entries.push_back(pair(*claimed[d], d, routes[*claimed[d]]));
+        out_.entries.push_back(pair(*claimed[d], d, routes[*claimed[d]]));  // moves the route's steps
       } else if (auto it = synthesized.find(d); it != synthesized.end()) {
         count_keep_matches(dst[d].name);
         out_.entries.push_back(synthesis(it->second, d));
@@ -165,23 +247,27 @@ public:
     };
     routed_name r;
     r.name = original;
-    for (std::size_t i = first; i < rules_.renames.size(); ++i) {
+    const std::size_t count = rules_.renames.size();
+    // Without a trace, only the rules that may match the current name are visited (the others
+    // would only add "no match" notes); the name changes after each rewrite, so look again each time.
+    for (std::size_t i = trace ? first : rename_index_.next(r.name, first, count); i < count;
+         i = trace ? i + 1 : rename_index_.next(r.name, i + 1, count)) {
       const rules::name_rule& rule = rules_.renames[i];
       if (rule.what == rules::name_rule::kind::strip) {
         if (r.name.size() > rule.prefix.size() && r.name.compare(0, rule.prefix.size(), rule.prefix) == 0) {
           if (count_hits) ++rename_hits_[i];
           std::string after = r.name.substr(rule.prefix.size());
           r.steps.push_back({rule.text(), rule.where, r.name, after});
-          note(rule, "'" + r.name + "' -> '" + after + "'");
+          if (trace) note(rule, "'" + r.name + "' -> '" + after + "'");
           r.name = std::move(after);
-        } else {
+        } else if (trace) {
           note(rule, "no match");
         }
         continue;
       }
       std::vector<rules::capture> caps;
       if (!rule.from.match(r.name, &caps)) {
-        note(rule, "no match");
+        if (trace) note(rule, "no match");
         continue;
       }
       if (count_hits) ++rename_hits_[i];
@@ -213,10 +299,10 @@ public:
         r.dropped = (after ? "renamed to an empty name" : lost.empty() ? "no joint counterpart" : lost) + std::string(" by ") +
                     rule.text() + " (" + rule.where.str() + ")";
         r.steps.push_back({rule.text(), rule.where, r.name, ""});
-        note(rule, "matches '" + r.name + "', dropped: " + *r.dropped);
+        if (trace) note(rule, "matches '" + r.name + "', dropped: " + *r.dropped);
         return r;
       }
-      note(rule, "'" + r.name + "' -> '" + *after + "'");
+      if (trace) note(rule, "'" + r.name + "' -> '" + *after + "'");
       r.via_renamed_joint = r.via_renamed_joint || via_renamed;
       r.steps.push_back({rule.text(), rule.where, r.name, *after});
       r.name = std::move(*after);
@@ -226,41 +312,48 @@ public:
 
   /// The reason a routed name is excluded (and the deciding rule in `e`), if it is.
   std::optional<std::string> filtered_out(const std::string& name, plan_entry& e) {
-    for (std::size_t i = 0; i < rules_.excludes.size(); ++i) {
-      if (rules_.excludes[i].pat.match(name)) {
-        ++exclude_hits_[i];
-        e.rule = "exclude \"" + rules_.excludes[i].pat.text() + "\"";
-        e.rule_where = rules_.excludes[i].where;
-        return "excluded by " + e.rule;
-      }
-    }
+    std::optional<std::string> why;
+    exclude_index_.for_each(name, rules_.excludes.size(), [&](std::size_t i) {
+      if (!rules_.excludes[i].pat.match(name)) return false;
+      ++exclude_hits_[i];
+      e.rule = "exclude \"" + rules_.excludes[i].pat.text() + "\"";
+      e.rule_where = rules_.excludes[i].where;
+      why = "excluded by " + e.rule;
+      return true;
+    });
+    if (why) return why;
     if (rules_.includes.empty()) return std::nullopt;
-    for (std::size_t i = 0; i < rules_.includes.size(); ++i) {
-      if (rules_.includes[i].pat.match(name)) {
-        ++include_hits_[i];
-        return std::nullopt;
-      }
-    }
+    bool included = false;
+    include_index_.for_each(name, rules_.includes.size(), [&](std::size_t i) {
+      if (!rules_.includes[i].pat.match(name)) return false;
+      ++include_hits_[i];
+      included = true;
+      return true;
+    });
+    if (included) return std::nullopt;
     return "matches no include pattern";
   }
 
   /// The keep pattern acknowledging an unfilled destination, if any.
   const rules::located_pattern* kept_by(const std::string& name) {
     const rules::located_pattern* found = nullptr;
-    for (std::size_t i = 0; i < rules_.keeps.size(); ++i) {
+    keep_index_.for_each(name, rules_.keeps.size(), [&](std::size_t i) {
       if (rules_.keeps[i].pat.match(name)) {
         ++keep_hits_[i];
         ++keep_matches_[i];
         if (!found) found = &rules_.keeps[i];
       }
-    }
+      return false;
+    });
     return found;
   }
 
   /// Counts keep patterns matching a destination that a source fills (keep does not override sources).
   void count_keep_matches(const std::string& name) {
-    for (std::size_t i = 0; i < rules_.keeps.size(); ++i)
+    keep_index_.for_each(name, rules_.keeps.size(), [&](std::size_t i) {
       if (rules_.keeps[i].pat.match(name)) ++keep_matches_[i];
+      return false;
+    });
   }
 
 private:
@@ -273,36 +366,41 @@ private:
   }
 
   /// The entry for a source/destination pair: copied, mapped or conflict.
-  plan_entry pair(std::size_t s, std::size_t d, const routed_name& route) {
+  plan_entry pair(std::size_t s, std::size_t d, routed_name& route) {
     const tensor_meta& a = out_.source[s];
     const tensor_meta& b = out_.destination[d];
     plan_entry e;
     e.source = s;
     e.destination = d;
-    e.renames = route.steps;
+    e.renames = std::move(route.steps);  // each route pairs at most once; nothing reads it afterwards
     e.what = category::copied;
-    const std::string context = "'" + b.name + "' " + shape_str(a.shape) + " -> " + shape_str(b.shape);
+    // Built only when needed (conflicts and layouts): most pairs are plain copies.
+    auto context = [&] { return "'" + b.name + "' " + shape_str(a.shape) + " -> " + shape_str(b.shape); };
     auto conflict = [&](const std::string& why) {
       e.what = category::conflict;
       e.note = why;
-      error((e.rule_where.known() ? e.rule_where.str() + ": " : std::string()) + "conflict on " + context + ": " + why);
+      error((e.rule_where.known() ? e.rule_where.str() + ": " : std::string()) + "conflict on " + context() + ": " + why);
     };
 
     // At most one reshape rule per tensor.
     const rules::reshape_rule* reshape = nullptr;
-    for (std::size_t i = 0; i < rules_.reshapes.size(); ++i) {
+    bool two_reshapes = false;
+    reshape_index_.for_each(b.name, rules_.reshapes.size(), [&](std::size_t i) {
       const auto& r = rules_.reshapes[i];
-      if (!r.pat.match(b.name)) continue;
+      if (!r.pat.match(b.name)) return false;
       ++reshape_hits_[i];
       if (reshape) {
         e.rule = reshape->text();
         e.rule_where = reshape->where;
         conflict("two reshape rules match it: " + reshape->text() + " at " + reshape->where.str() + " and " + r.text() +
                  " at " + r.where.str());
-        return e;
+        two_reshapes = true;
+        return true;
       }
       reshape = &r;
-    }
+      return false;
+    });
+    if (two_reshapes) return e;
 
     if (!safe_cast(a.type, b.type)) {
       conflict("casting " + std::string(dtype_name(a.type)) + " to " + std::string(dtype_name(b.type)) +
@@ -346,7 +444,7 @@ private:
         try {
           const auto dim = static_cast<std::size_t>(layout.dim);
           laid[dim] = true;
-          e.selections.push_back(rules::resolve_layout(layout, a.shape[dim], b.shape[dim], context));
+          e.selections.push_back(rules::resolve_layout(layout, a.shape[dim], b.shape[dim], context()));
           const auto& joint_notes = e.selections.back().joint_summaries;
           if (!joint_notes.empty()) {
             const bool same = std::all_of(joint_notes.begin(), joint_notes.end(),
@@ -603,6 +701,7 @@ private:
   plan out_;
   std::unordered_map<std::string, std::size_t> dst_index_;
   std::vector<std::size_t> uncovered_;
+  rule_index rename_index_, include_index_, exclude_index_, keep_index_, reshape_index_;
   std::vector<std::size_t> rename_hits_, include_hits_, exclude_hits_, keep_hits_, keep_matches_,
       reshape_hits_;
 };

@@ -2,6 +2,7 @@
 /// \file
 /// Name globs, compiled once: `*` (within a segment), `**` (any number of segments), `{a,b}`, `<set>`.
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
@@ -58,13 +59,53 @@ public:
     return out;
   }
 
+  /// The first dot-separated segment of every name the pattern matches, when the pattern fixes it: it
+  /// starts with a literal that holds a dot, or with a dotless literal followed by `.**` or by nothing.
+  /// nullopt otherwise (`**.x`, `stage*.x`, `stage{2,3}.x`). Lets callers index patterns by segment.
+  std::optional<std::string_view> first_segment() const noexcept {
+    if (prefix_.empty()) return std::nullopt;
+    const std::string_view p = prefix_;
+    if (const std::size_t dot = p.find('.'); dot != std::string_view::npos) return p.substr(0, dot);
+    if (tokens_.size() == 1) return p;
+    if (tokens_[1].kind == token_kind::globstar && tokens_[1].lead_dot) return p;
+    return std::nullopt;
+  }
+
   /// Whole-name match; fills `out` (when given) with the captures in order.
   bool match(std::string_view name, std::vector<capture>* out = nullptr) const {
+    if (is_literal()) {  // the common case: a plain name
+      if (name != prefix_) return false;
+      if (out) out->clear();
+      return true;
+    }
+    // Cheap rejections first: most names fail on their length, literal prefix or literal suffix.
+    if (name.size() < min_size_) return false;
     if (!prefix_.empty() && name.substr(0, prefix_.size()) != prefix_) return false;
-    std::vector<capture> caps;
-    caps.reserve(captures_);
+    if (!suffix_.empty() && name.substr(name.size() - suffix_.size()) != suffix_) return false;
+    // Captures are recorded as offsets into `name` (no allocation) and become strings on success.
+    span_capture local[8];
+    std::vector<span_capture> heap;
+    span_capture* caps = local;
+    if (captures_ > 8) {
+      heap.resize(captures_);
+      caps = heap.data();
+    }
     if (!match_from(0, name, 0, caps)) return false;
-    if (out) *out = std::move(caps);
+    if (out) {
+      out->clear();
+      out->reserve(captures_);
+      for (std::size_t k = 0; k < captures_; ++k) {
+        const span_capture& c = caps[k];
+        capture cap;
+        cap.text = std::string(name.substr(c.begin, c.size));
+        if (c.joint) {
+          cap.joint_set = tokens_[c.token].text;
+          cap.joint_index = c.joint_index;
+        }
+        cap.position = c.position;
+        out->push_back(std::move(cap));
+      }
+    }
     return true;
   }
 
@@ -77,6 +118,15 @@ private:
     std::vector<std::string> alternatives;  // {a,b}
     bool lead_dot = false, trail_dot = false;
     std::size_t joint_count = 0;            // size of the joint set (0 = unbounded)
+    std::size_t slot = 0;                   // capture number (0-based) of a wildcard token
+  };
+  // A capture as offsets into the matched name.
+  struct span_capture {
+    std::size_t position = 0;      // where the wildcard's span starts
+    std::size_t begin = 0, size = 0;  // the captured text
+    std::size_t token = 0;         // the token that captured it
+    bool joint = false;            // a `<set>` capture
+    std::size_t joint_index = 0;
   };
 
   void parse(const joint_set_sizes& sizes) {
@@ -163,6 +213,25 @@ private:
     }
     flush();
     if (!tokens_.empty() && tokens_[0].kind == token_kind::literal) prefix_ = tokens_[0].text;
+    // A match ends with the last token: when it is a literal (and not also the prefix), a suffix.
+    if (tokens_.size() > 1 && tokens_.back().kind == token_kind::literal) suffix_ = tokens_.back().text;
+    // The shortest name any match can have (literal tokens never overlap in a match).
+    std::size_t slot = 0;
+    for (auto& t : tokens_) {
+      switch (t.kind) {
+        case token_kind::literal: min_size_ += t.text.size(); break;
+        case token_kind::star: break;
+        case token_kind::globstar: min_size_ += (t.lead_dot && t.trail_dot) ? 1 : 0; break;
+        case token_kind::alternatives: {
+          std::size_t shortest = t.alternatives.front().size();
+          for (const auto& a : t.alternatives) shortest = std::min(shortest, a.size());
+          min_size_ += shortest;
+          break;
+        }
+        case token_kind::joint: min_size_ += 1; break;
+      }
+      if (t.kind != token_kind::literal) t.slot = slot++;
+    }
   }
 
   static bool is_digits(std::string_view s) {
@@ -172,37 +241,35 @@ private:
     return s.size() == 1 || s[0] != '0';
   }
 
-  // Can token `t` match exactly `s`? Fills `cap`.
-  static bool accepts(const token& t, std::string_view s, capture& cap) {
+  // Can token `t` match exactly `s` (which starts at `at` in the name)? Fills `cap`.
+  static bool accepts(const token& t, std::string_view s, std::size_t at, span_capture& cap) {
+    cap.begin = at;
+    cap.size = s.size();
     switch (t.kind) {
       case token_kind::star:
-        if (s.find('.') != std::string_view::npos) return false;
-        cap.text = std::string(s);
-        return true;
+        return s.find('.') == std::string_view::npos;
       case token_kind::globstar: {
-        std::string_view inner = s;
         if (t.lead_dot && t.trail_dot) {  // ".**." : "." or ".x.y."
-          if (s == ".") inner = {};
-          else if (s.size() >= 3 && s.front() == '.' && s.back() == '.') inner = s.substr(1, s.size() - 2);
+          if (s == ".") cap.size = 0;
+          else if (s.size() >= 3 && s.front() == '.' && s.back() == '.') cap.begin = at + 1, cap.size = s.size() - 2;
           else return false;
         } else if (t.lead_dot) {  // ".**" at the end: "" or ".x.y"
-          if (s.empty()) inner = {};
-          else if (s.size() >= 2 && s.front() == '.') inner = s.substr(1);
+          if (s.empty()) cap.size = 0;
+          else if (s.size() >= 2 && s.front() == '.') cap.begin = at + 1, cap.size = s.size() - 1;
           else return false;
         } else if (t.trail_dot) {  // "**." at the start: "" or "x.y."
-          if (s.empty()) inner = {};
-          else if (s.size() >= 2 && s.back() == '.') inner = s.substr(0, s.size() - 1);
+          if (s.empty()) cap.size = 0;
+          else if (s.size() >= 2 && s.back() == '.') cap.size = s.size() - 1;
           else return false;
         }
-        cap.text = std::string(inner);
         return true;
       }
       case token_kind::joint: {
         if (!is_digits(s) || s.size() > 9) return false;
-        const std::size_t index = std::stoul(std::string(s));
+        std::size_t index = 0;
+        for (char c : s) index = index * 10 + static_cast<std::size_t>(c - '0');
         if (t.joint_count && index >= t.joint_count) return false;
-        cap.text = std::string(s);
-        cap.joint_set = t.text;
+        cap.joint = true;
         cap.joint_index = index;
         return true;
       }
@@ -210,7 +277,7 @@ private:
     }
   }
 
-  bool match_from(std::size_t ti, std::string_view name, std::size_t pos, std::vector<capture>& caps) const {
+  bool match_from(std::size_t ti, std::string_view name, std::size_t pos, span_capture* caps) const {
     if (ti == tokens_.size()) return pos == name.size();
     const token& t = tokens_[ti];
     const std::string_view rest = name.substr(pos);
@@ -221,9 +288,9 @@ private:
     if (t.kind == token_kind::alternatives) {
       for (const auto& alt : t.alternatives) {
         if (rest.substr(0, alt.size()) != alt) continue;
-        caps.push_back(capture{alt, {}, {}, pos});
+        span_capture& cap = caps[t.slot];
+        cap = span_capture{pos, pos, alt.size(), ti, false, 0};
         if (match_from(ti + 1, name, pos + alt.size(), caps)) return true;
-        caps.pop_back();
       }
       return false;
     }
@@ -232,6 +299,10 @@ private:
     if (t.kind == token_kind::star) {
       const std::size_t dot = rest.find('.');
       if (dot != std::string_view::npos) max_len = dot;
+    } else if (t.kind == token_kind::joint) {  // only digits can match (at most 9 of them)
+      std::size_t digits = 0;
+      while (digits < rest.size() && digits < 10 && rest[digits] >= '0' && rest[digits] <= '9') ++digits;
+      max_len = digits;
     }
     for (std::size_t len = max_len + 1; len-- > 0;) {
       // The next literal token, if any, must follow right where this wildcard ends.
@@ -241,12 +312,10 @@ private:
       } else if (ti + 1 == tokens_.size() && len != rest.size()) {
         continue;
       }
-      capture cap;
-      cap.position = pos;
-      if (!accepts(t, rest.substr(0, len), cap)) continue;
-      caps.push_back(std::move(cap));
+      span_capture& cap = caps[t.slot];
+      cap = span_capture{pos, pos, 0, ti, false, 0};
+      if (!accepts(t, rest.substr(0, len), pos, cap)) continue;
       if (match_from(ti + 1, name, pos + len, caps)) return true;
-      caps.pop_back();
     }
     return false;
   }
@@ -254,6 +323,8 @@ private:
   std::string text_;
   std::vector<token> tokens_;
   std::string prefix_;
+  std::string suffix_;         // the last literal token, when the pattern ends with one (and has others)
+  std::size_t min_size_ = 0;   // no shorter name can match
   std::size_t captures_ = 0;
 };
 
