@@ -104,6 +104,9 @@ printf 'exclude "l1.weight"  # depends on the joint and link counts\nkeep "l1.we
 before=$(sha256sum "$tmp/coco.pth" "$tmp/crowd.pth")
 run 0 "apply pth" -- apply "$tmp/rescore.graft" --from "$tmp/coco.pth" --onto "$tmp/crowd.pth" --out "$tmp/out.pth"
 contains "apply wrote" "wrote $tmp/out.pth: 6 tensors"
+"$graft" apply "$tmp/rescore.graft" --from "$tmp/coco.pth" --onto "$tmp/crowd.pth" --out "$tmp/json_out.pth" --json >"$tmp/plan.json" 2>/dev/null
+if python3 -c 'import json, sys; d = json.load(open(sys.argv[1])); assert d["ok"]' "$tmp/plan.json"; then
+  passed=$((passed + 1)); else echo "FAIL: apply --json does not print pure JSON on stdout"; failed=$((failed + 1)); fi
 run 0 "apply safetensors" -- apply "$tmp/rescore.graft" --from "$tmp/coco.pth" --onto "$tmp/crowd.pth" --out "$tmp/out.safetensors"
 run 0 "inspect safetensors" -- inspect "$tmp/out.safetensors"
 contains "safetensors format" "format:     safetensors"

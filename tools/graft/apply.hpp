@@ -123,7 +123,7 @@ struct apply_command {
       po.inputs = wo.inputs;
       io::write_pth(out, records, po);
     }
-    std::cout << "wrote " << out << ": " << records.size() << " tensors, " << megabytes(bytes) << " (copied "
+    (json ? std::cerr : std::cout) << "wrote " << out << ": " << records.size() << " tensors, " << megabytes(bytes) << " (copied "
               << p.count(category::copied) << ", mapped " << p.count(category::mapped) << ", synthesized "
               << p.count(category::synthesized) << ", kept " << p.count(category::kept) << ")\n";
     return 0;
