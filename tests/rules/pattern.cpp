@@ -147,3 +147,17 @@ TEST_CASE("templates translate joint indices between sets", "[rules][pattern]") 
   REQUIRE(p.match("off.0.conv.weight", &caps));
   CHECK_FALSE(t.expand(caps, translate).has_value());
 }
+
+TEST_CASE("pathological patterns match in polynomial time; wildcards are bounded", "[rules][pattern]") {
+  std::string stars;
+  for (int i = 0; i < 30; ++i) stars += "*a";
+  CHECK_FALSE(matches((stars + "*b").c_str(), std::string(77, 'a').c_str()));
+  CHECK(matches((stars + "*").c_str(), std::string(77, 'a').c_str()));
+  std::string globs, name = "a";
+  for (int i = 0; i < 20; ++i) globs += "**.a.";
+  for (int i = 1; i < 60; ++i) name += ".a";
+  CHECK_FALSE(matches((globs + "b").c_str(), name.c_str()));
+  std::string many;
+  for (int i = 0; i < 257; ++i) many += "*.";
+  CHECK_THROWS_AS(pattern::compile(many + "x"), pattern_syntax_error);
+}

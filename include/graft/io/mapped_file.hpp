@@ -41,7 +41,8 @@ public:
 
 private:
   explicit mapped_file(const std::string& path) : path_(path) {
-    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    // O_NONBLOCK: opening a FIFO without a writer must not hang (it is refused below as not a regular file).
+    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
     if (fd < 0) fail("cannot open");
     struct stat st {};
     if (::fstat(fd, &st) != 0) {

@@ -90,7 +90,12 @@ public:
       heap.resize(captures_);
       caps = heap.data();
     }
-    if (!match_from(0, name, 0, caps)) return false;
+    // With two or more variable-length wildcards, remember which (token, position) pairs already
+    // failed: matching from there does not depend on earlier captures, so this bounds the work to
+    // tokens x positions instead of exponential backtracking.
+    std::vector<bool> failed;
+    if (variable_tokens_ >= 2) failed.assign(tokens_.size() * (name.size() + 1), false);
+    if (!match_from(0, name, 0, caps, failed.empty() ? nullptr : &failed)) return false;
     if (out) {
       out->clear();
       out->reserve(captures_);
@@ -231,7 +236,11 @@ private:
         case token_kind::joint: min_size_ += 1; break;
       }
       if (t.kind != token_kind::literal) t.slot = slot++;
+      if (t.kind != token_kind::literal && t.kind != token_kind::alternatives) ++variable_tokens_;
     }
+    if (captures_ > max_wildcards)
+      throw pattern_syntax_error(0, "too many wildcards (" + std::to_string(captures_) + "; at most " +
+                                        std::to_string(max_wildcards) + ")");
   }
 
   static bool is_digits(std::string_view s) {
@@ -277,21 +286,25 @@ private:
     }
   }
 
-  bool match_from(std::size_t ti, std::string_view name, std::size_t pos, span_capture* caps) const {
+  bool match_from(std::size_t ti, std::string_view name, std::size_t pos, span_capture* caps,
+                  std::vector<bool>* failed) const {
     if (ti == tokens_.size()) return pos == name.size();
     const token& t = tokens_[ti];
     const std::string_view rest = name.substr(pos);
     if (t.kind == token_kind::literal) {
       if (rest.substr(0, t.text.size()) != t.text) return false;
-      return match_from(ti + 1, name, pos + t.text.size(), caps);
+      return match_from(ti + 1, name, pos + t.text.size(), caps, failed);
     }
+    const std::size_t memo = ti * (name.size() + 1) + pos;
+    if (failed && (*failed)[memo]) return false;
     if (t.kind == token_kind::alternatives) {
       for (const auto& alt : t.alternatives) {
         if (rest.substr(0, alt.size()) != alt) continue;
         span_capture& cap = caps[t.slot];
         cap = span_capture{pos, pos, alt.size(), ti, false, 0};
-        if (match_from(ti + 1, name, pos + alt.size(), caps)) return true;
+        if (match_from(ti + 1, name, pos + alt.size(), caps, failed)) return true;
       }
+      if (failed) (*failed)[memo] = true;
       return false;
     }
     // Variable-length wildcard: longest first (greedy), backtracking to shorter.
@@ -315,8 +328,9 @@ private:
       span_capture& cap = caps[t.slot];
       cap = span_capture{pos, pos, 0, ti, false, 0};
       if (!accepts(t, rest.substr(0, len), pos, cap)) continue;
-      if (match_from(ti + 1, name, pos + len, caps)) return true;
+      if (match_from(ti + 1, name, pos + len, caps, failed)) return true;
     }
+    if (failed) (*failed)[memo] = true;
     return false;
   }
 
@@ -326,6 +340,8 @@ private:
   std::string suffix_;         // the last literal token, when the pattern ends with one (and has others)
   std::size_t min_size_ = 0;   // no shorter name can match
   std::size_t captures_ = 0;
+  std::size_t variable_tokens_ = 0;  // *, ** and <set> tokens
+  static constexpr std::size_t max_wildcards = 256;  // bounds match recursion depth
 };
 
 /// Translates a joint index between sets for `<set>` in templates; nullopt drops the tensor.
