@@ -3,6 +3,7 @@
 
 #include <graft/io/checkpoint.hpp>
 
+#include "support/pickle_builder.hpp"
 #include "util.hpp"
 
 #include <cstring>
@@ -14,30 +15,12 @@ using namespace std::string_literals;
 
 namespace {
 
-std::string u32(std::uint32_t v) {
-  std::string s;
-  for (int i = 0; i < 4; ++i) s += static_cast<char>((v >> (8 * i)) & 0xff);
-  return s;
-}
-std::string u64(std::uint64_t v) {
-  std::string s;
-  for (int i = 0; i < 8; ++i) s += static_cast<char>((v >> (8 * i)) & 0xff);
-  return s;
-}
-std::string str(const std::string& s) { return "X" + u32(static_cast<std::uint32_t>(s.size())) + s; }
-std::string int8b(std::int64_t v) { return "\x8a\x08"s + u64(static_cast<std::uint64_t>(v)); }
-std::string ints(const std::vector<std::int64_t>& xs) {
-  std::string s = "(";
-  for (auto x : xs) s += int8b(x);
-  return s + "t";
-}
-
-/// A _rebuild_tensor_v2 call on float storage `key` of `numel` elements.
-std::string tensor(const std::string& key, std::int64_t numel, const std::vector<std::int64_t>& size,
-                   const std::vector<std::int64_t>& stride, std::int64_t offset = 0) {
-  return "ctorch._utils\n_rebuild_tensor_v2\n((" + str("storage") + "ctorch\nFloatStorage\n" + str(key) + str("cpu") +
-         int8b(numel) + "tQ" + int8b(offset) + ints(size) + ints(stride) + "\x89" + "ccollections\nOrderedDict\n)RtR";
-}
+using test::pickle::int8b;
+using test::pickle::ints;
+using test::pickle::str;
+using test::pickle::tensor;
+using test::pickle::u32;
+using test::pickle::u64;
 
 /// A state dict pickle {name: value, ...} from pickled values.
 std::string state_dict(const std::vector<std::pair<std::string, std::string>>& items) {
