@@ -7,6 +7,8 @@
 
 #include <benchmark/benchmark.h>
 
+#include "bench_main.hpp"
+
 #include <graft/io/manifest.hpp>
 #include <graft/plan/planner.hpp>
 #include <graft/rules/load.hpp>
@@ -131,23 +133,4 @@ void register_all() {
 
 }  // namespace
 
-int main(int argc, char** argv) {
-  std::vector<char*> args;
-  for (int i = 0; i < argc; ++i) {
-    if (std::strcmp(argv[i], "--graft_small") == 0) small_sizes = true;
-    else args.push_back(argv[i]);
-  }
-  if (const char* env = std::getenv("GRAFT_BENCH_SMALL"); env && *env && std::strcmp(env, "0") != 0) small_sizes = true;
-  int n = static_cast<int>(args.size());
-  try {
-    register_all();
-    benchmark::Initialize(&n, args.data());
-    if (benchmark::ReportUnrecognizedArguments(n, args.data())) return 1;
-    benchmark::RunSpecifiedBenchmarks();
-    benchmark::Shutdown();
-  } catch (const std::exception& e) {
-    std::cerr << "bench_apply: " << e.what() << "\n";
-    return 1;
-  }
-  return 0;
-}
+int main(int argc, char** argv) { return bench::run(argc, argv, "bench_apply", small_sizes, register_all); }
