@@ -62,7 +62,8 @@ struct single_entry {
 /// A one-tensor plan: `what` is "copy" (same shapes), "select" (dim 0 = a -> b) or "kept" (a -> c).
 single_entry make_single(const std::string& what) {
   const auto rules = graft::rules::load_rules_text(
-      "apply.graft", joint_sets_text() + "reshape \"select\" { dim 0 = a -> b }\nreshape \"kept\" { dim 0 = a -> c }\n");
+      "apply.graft",
+      joint_sets_text() + "reshape \"select\" { dim 0 = a -> b }\nreshape \"kept\" { dim 0 = a -> c }\n");
   const std::int64_t row = tensor_bytes() / 4 / 20;  // float32 elements per row of a 20-row source
   const std::int64_t rows_out = what == "copy" ? 20 : what == "select" ? 15 : 12;
   graft::tensor_set s{{what, graft::dtype::float32, {20, row}, graft::tensor_role::param}};
@@ -94,8 +95,10 @@ void bm_apply_state_dict(benchmark::State& state) {
       for (auto& m : *set)
         for (std::size_t i = 0; i < m.shape.size(); ++i) {
           auto& v = m.shape[i];
-          if (m.name == "deconv_layers.0.0.0.weight" && i == 0) v -= 44;  // [48 + 2K] -> [4 + 2K]
-          else if (v == 48 || v == 96 || v == 192 || v == 384) v /= 12;
+          if (m.name == "deconv_layers.0.0.0.weight" && i == 0)
+            v -= 44;  // [48 + 2K] -> [4 + 2K]
+          else if (v == 48 || v == 96 || v == 192 || v == 384)
+            v /= 12;
         }
   }
   const graft::plan p = graft::make_plan(rules, from, onto);

@@ -20,10 +20,10 @@
 
 #include <cstdlib>
 #include <cstring>
-#include <numeric>
 #include <filesystem>
 #include <iostream>
 #include <memory>
+#include <numeric>
 #include <string>
 #include <vector>
 
@@ -95,19 +95,22 @@ plan_workload synthetic_plan(std::size_t n) {
   w.source.reserve(n + 300);
   w.destination.reserve(n + 300);
   for (std::size_t k = 0; k < n; ++k) {
-    const std::string block = std::to_string(k % 300), rest = ".s" + std::to_string(k / 300 % 97) + ".b" +
-                                                                std::to_string(k / 300) + ".conv.weight";
+    const std::string block = std::to_string(k % 300),
+                      rest = ".s" + std::to_string(k / 300 % 97) + ".b" + std::to_string(k / 300) + ".conv.weight";
     w.source.push_back({"m" + block + rest, graft::dtype::float32, small, graft::tensor_role::param});
     w.destination.push_back({"n" + block + rest, graft::dtype::float32, small, graft::tensor_role::param});
   }
   for (int i = 0; i < 80; ++i)
     w.source.push_back({"m" + std::to_string(i) + ".aux.w", graft::dtype::float32, small, graft::tensor_role::param});
   for (int i = 0; i < 48; ++i) {
-    w.source.push_back({"m" + std::to_string(i) + ".head.weight", graft::dtype::float32, {20, 8}, graft::tensor_role::param});
-    w.destination.push_back({"n" + std::to_string(i) + ".head.weight", graft::dtype::float32, {15, 8}, graft::tensor_role::param});
+    w.source.push_back(
+        {"m" + std::to_string(i) + ".head.weight", graft::dtype::float32, {20, 8}, graft::tensor_role::param});
+    w.destination.push_back(
+        {"n" + std::to_string(i) + ".head.weight", graft::dtype::float32, {15, 8}, graft::tensor_role::param});
   }
   for (int i = 0; i < 50; ++i)
-    w.destination.push_back({"n" + std::to_string(i) + ".extra.w", graft::dtype::float32, small, graft::tensor_role::param});
+    w.destination.push_back(
+        {"n" + std::to_string(i) + ".extra.w", graft::dtype::float32, small, graft::tensor_role::param});
   return w;
 }
 
@@ -158,12 +161,13 @@ void bm_plan_synthetic(benchmark::State& state) {
   state.counters["names"] = static_cast<double>(n);
   state.counters["rules"] = 500;
   // Seconds per source name (printed in ns/us by the console reporter).
-  state.counters["per_name"] =
-      benchmark::Counter(static_cast<double>(n), benchmark::Counter::kIsIterationInvariantRate | benchmark::Counter::kInvert);
+  state.counters["per_name"] = benchmark::Counter(
+      static_cast<double>(n), benchmark::Counter::kIsIterationInvariantRate | benchmark::Counter::kInvert);
 }
 
 /// The real pose rules on the real manifests (the `graft plan` workload, rules loaded once).
-void bm_plan_pose(benchmark::State& state, const std::string& rules_file, const std::string& from, const std::string& onto) {
+void bm_plan_pose(benchmark::State& state, const std::string& rules_file, const std::string& from,
+                  const std::string& onto) {
   const auto rules = graft::rules::load_rules(data_path(rules_file));
   const tensor_set source = graft::io::read_manifest(data_path(from));
   const tensor_set destination = graft::io::read_manifest(data_path(onto));
@@ -219,8 +223,8 @@ void bm_match(benchmark::State& state, const std::string& pattern_text, bool wit
 
 void bm_resolve_layout(benchmark::State& state, const std::string& layout_text, std::int64_t source_size,
                        std::int64_t destination_size) {
-  const auto rules =
-      graft::rules::load_rules_text("layout.graft", joint_sets_text() + "reshape \"t\" { dim 0 = " + layout_text + " }\n");
+  const auto rules = graft::rules::load_rules_text(
+      "layout.graft", joint_sets_text() + "reshape \"t\" { dim 0 = " + layout_text + " }\n");
   const graft::rules::dim_layout& layout = rules.reshapes.at(0).layouts.at(0);
   for (auto _ : state) {
     auto sel = graft::rules::resolve_layout(layout, source_size, destination_size, "t");
@@ -254,8 +258,10 @@ std::string fixture(const std::string& manifest, const std::string& name, std::s
     records.push_back(std::move(r));
   }
   const std::string tmp = (dir / ("tmp." + name)).string();  // same extension: it picks the format
-  if (path.extension() == ".safetensors") graft::io::write_safetensors(tmp, records, {{"format", "pt"}});
-  else graft::io::write_pth(tmp, records);
+  if (path.extension() == ".safetensors")
+    graft::io::write_safetensors(tmp, records, {{"format", "pt"}});
+  else
+    graft::io::write_pth(tmp, records);
   fs::rename(tmp, path);
   return path.string();
 }
@@ -317,13 +323,16 @@ void bm_crc32_zlib(benchmark::State& state) {
 void bm_write(benchmark::State& state, const std::string& extension) {
   const std::size_t limit = small_sizes ? 40 : static_cast<std::size_t>(-1);
   const std::string name = std::string(small_sizes ? "small" : "higherhrnet_w48_coco") + ".pth";
-  const graft::io::checkpoint c = graft::io::read_checkpoint(fixture("benchmarks/data/higherhrnet_w48_coco.tsv", name, limit));
+  const graft::io::checkpoint c =
+      graft::io::read_checkpoint(fixture("benchmarks/data/higherhrnet_w48_coco.tsv", name, limit));
   std::size_t bytes = 0;
   for (const auto& r : c.tensors) bytes += r.nbytes();
   const std::string out = (fs::path(GRAFT_BENCH_FIXTURE_DIR) / ("written" + extension)).string();
   for (auto _ : state) {
-    if (extension == ".pth") graft::io::write_pth(out, c.tensors);
-    else graft::io::write_safetensors(out, c.tensors, {});
+    if (extension == ".pth")
+      graft::io::write_pth(out, c.tensors);
+    else
+      graft::io::write_safetensors(out, c.tensors, {});
   }
   fs::remove(out);
   state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * bytes));

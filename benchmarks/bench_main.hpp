@@ -17,8 +17,10 @@ template <typename Register>
 int run(int argc, char** argv, const char* program, bool& small_sizes, Register register_all) {
   std::vector<char*> args;
   for (int i = 0; i < argc; ++i) {
-    if (std::strcmp(argv[i], "--graft_small") == 0) small_sizes = true;
-    else args.push_back(argv[i]);
+    if (std::strcmp(argv[i], "--graft_small") == 0)
+      small_sizes = true;
+    else
+      args.push_back(argv[i]);
   }
   if (const char* env = std::getenv("GRAFT_BENCH_SMALL"); env && *env && std::strcmp(env, "0") != 0) small_sizes = true;
   int n = static_cast<int>(args.size());

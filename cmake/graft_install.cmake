@@ -21,10 +21,12 @@ install(EXPORT graftTargets
         DESTINATION ${GRAFT_INSTALL_CMAKEDIR}
         COMPONENT graft_development)
 
+set(GRAFT_CONFIG_RULESDIR ${GRAFT_INSTALL_RULESDIR})
+set(GRAFT_CONFIG_INCLUDEDIR ${CMAKE_INSTALL_INCLUDEDIR})
 configure_package_config_file(${PROJECT_SOURCE_DIR}/cmake/graftConfig.cmake.in
                               ${PROJECT_BINARY_DIR}/cmake/graftConfig.cmake
                               INSTALL_DESTINATION ${GRAFT_INSTALL_CMAKEDIR}
-                              PATH_VARS GRAFT_INSTALL_RULESDIR CMAKE_INSTALL_INCLUDEDIR)
+                              PATH_VARS GRAFT_CONFIG_RULESDIR GRAFT_CONFIG_INCLUDEDIR)
 # 0.x: a minor version may break the API, so only the same major.minor is compatible. Header-only
 # library: the package does not care about the consumer's pointer size.
 write_basic_package_version_file(${PROJECT_BINARY_DIR}/cmake/graftConfigVersion.cmake
@@ -33,3 +35,15 @@ write_basic_package_version_file(${PROJECT_BINARY_DIR}/cmake/graftConfigVersion.
 install(FILES ${PROJECT_BINARY_DIR}/cmake/graftConfig.cmake ${PROJECT_BINARY_DIR}/cmake/graftConfigVersion.cmake
         DESTINATION ${GRAFT_INSTALL_CMAKEDIR}
         COMPONENT graft_development)
+
+# The build tree is a package too: `cmake -Dgraft_DIR=<graft build>` (headers and rules from the
+# source tree, nothing to install): the same config template, with the build tree as its prefix.
+export(EXPORT graftTargets NAMESPACE graft:: FILE ${PROJECT_BINARY_DIR}/graftTargets.cmake)
+set(GRAFT_CONFIG_RULESDIR ${PROJECT_SOURCE_DIR}/rules)
+set(GRAFT_CONFIG_INCLUDEDIR ${PROJECT_SOURCE_DIR}/include)
+configure_package_config_file(${PROJECT_SOURCE_DIR}/cmake/graftConfig.cmake.in
+                              ${PROJECT_BINARY_DIR}/graftConfig.cmake
+                              INSTALL_DESTINATION ${PROJECT_BINARY_DIR}
+                              INSTALL_PREFIX ${PROJECT_BINARY_DIR}
+                              PATH_VARS GRAFT_CONFIG_RULESDIR GRAFT_CONFIG_INCLUDEDIR)
+configure_file(${PROJECT_BINARY_DIR}/cmake/graftConfigVersion.cmake ${PROJECT_BINARY_DIR}/graftConfigVersion.cmake COPYONLY)

@@ -26,7 +26,8 @@ joints pets = [beagle, pug, poodle, tabby_cat, siamese_cat, hamster, goldfish, p
 reshape "fc.{weight,bias}" { dim 0 = animals -> pets }
 expect mapped "fc.weight", "fc.bias"
 expect copied "features.**"
-)", options);
+)",
+                                                     options);
 
     at::manual_seed(0);
     std::vector<std::pair<std::string, at::Tensor>> source = {
@@ -37,7 +38,8 @@ expect copied "features.**"
     const auto plan = graft::make_plan(rules, graft::tensor_set_of(source), graft::tensor_set_of(destination));
     std::cout << graft::format_report(plan);
     if (!plan.ok()) return 1;
-    graft::apply(plan, [&](std::size_t i) { return source[i].second; }, destination);
+    graft::apply(
+        plan, [&](std::size_t i) { return source[i].second; }, destination);
 
     auto logits = [](const auto& model, const at::Tensor& x) {
       return at::linear(at::linear(x, model[0].second).relu(), model[1].second, model[2].second);

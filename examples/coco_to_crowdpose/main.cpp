@@ -21,7 +21,9 @@ struct pose_head : torch::nn::Module {
     final_layers->push_back(torch::nn::Conv2d(torch::nn::Conv2dOptions(32, 2 * joints, 1)));
     final_layers->push_back(torch::nn::Conv2d(torch::nn::Conv2dOptions(32, joints, 1)));
   }
-  at::Tensor heatmaps(const at::Tensor& features) { return final_layers[1]->as<torch::nn::Conv2d>()->forward(features); }
+  at::Tensor heatmaps(const at::Tensor& features) {
+    return final_layers[1]->as<torch::nn::Conv2d>()->forward(features);
+  }
   torch::nn::Sequential final_layers{nullptr};
 };
 
@@ -40,7 +42,8 @@ use "joints/crowdpose.graft"
 reshape "final_layers.0.{weight,bias}" { dim 0 = coco -> crowdpose, coco -> crowdpose }
 reshape "final_layers.1.{weight,bias}" { dim 0 = coco -> crowdpose }
 expect mapped "final_layers.**"
-)", options);
+)",
+                                                     options);
 
     at::manual_seed(0);
     pose_head coco(17), crowdpose(14);  // both randomly initialised; coco plays the trained model
@@ -49,7 +52,8 @@ expect mapped "final_layers.**"
     if (!plan.ok()) return 1;
 
     const auto source = graft::named_tensors(coco);
-    graft::apply(plan, [&](std::size_t i) { return source[i].second; }, crowdpose);
+    graft::apply(
+        plan, [&](std::size_t i) { return source[i].second; }, crowdpose);
 
     const at::Tensor features = at::randn({1, 32, 64, 64});
     const at::Tensor before = coco.heatmaps(features), after = crowdpose.heatmaps(features);

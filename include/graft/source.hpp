@@ -92,8 +92,7 @@ public:
     for (char& ch : line)  // show control bytes as '?', so the caret still lines up
       if ((static_cast<unsigned char>(ch) < 0x20 && ch != '\t') || ch == 0x7f) ch = '?';
     std::string caret;
-    for (std::size_t i = shift; i + 1 < c && i < text.size(); ++i)
-      caret += text[i] == '\t' ? '\t' : ' ';
+    for (std::size_t i = shift; i + 1 < c && i < text.size(); ++i) caret += text[i] == '\t' ? '\t' : ' ';
     caret += '^';
     std::string out;
     out.reserve(line.size() + caret.size() + 8);

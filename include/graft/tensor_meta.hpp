@@ -77,10 +77,17 @@ inline std::optional<dtype> parse_dtype(std::string_view s) noexcept {
 /// A tensor's shape (sizes per dimension; empty for a 0-d tensor).
 using shape_t = std::vector<std::int64_t>;
 
-/// "[64, 3, 3, 3]" ("[]" for a 0-d tensor).
+/// "[64, 3, 3, 3]" ("[]" for a 0-d tensor); over 16 dims, the first 8 and the last 4 with the count between.
 inline std::string shape_str(const shape_t& shape) {
+  constexpr std::size_t max_shown = 16, head = 8, tail = 4;
   std::string out = "[";
+  const bool clip = shape.size() > max_shown;
   for (std::size_t i = 0; i < shape.size(); ++i) {
+    if (clip && i == head) {
+      out += ", ... (" + std::to_string(shape.size()) + " dims) ...";
+      i = shape.size() - tail - 1;
+      continue;
+    }
     if (i) out += ", ";
     out += std::to_string(shape[i]);
   }

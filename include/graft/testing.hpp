@@ -24,10 +24,10 @@ namespace graft::testing {
 /// For one destination tensor: each joint segment's destination joints and the source joints
 /// feeding them (empty = kept), as "segment:joint" → sources.
 struct joint_feed {
-  std::string destination_joint;       ///< a joint of the destination set
-  std::vector<std::string> sources;    ///< source joints feeding it (one: copied, several: mean, none: kept)
-  std::int64_t dim = 0;                ///< the dimension
-  std::size_t segment = 0;             ///< which joint segment of that dimension (0, 1, ...)
+  std::string destination_joint;     ///< a joint of the destination set
+  std::vector<std::string> sources;  ///< source joints feeding it (one: copied, several: mean, none: kept)
+  std::int64_t dim = 0;              ///< the dimension
+  std::size_t segment = 0;           ///< which joint segment of that dimension (0, 1, ...)
 };
 
 /// The joint feeds of a mapped destination tensor (empty for tensors without joint layouts).
@@ -101,9 +101,7 @@ inline category_matcher maps(std::string pattern) { return all_are(std::move(pat
 /// Every destination tensor matching `pattern` is kept.
 inline category_matcher keeps(std::string pattern) { return all_are(std::move(pattern), category::kept); }
 /// Every destination tensor matching `pattern` is synthesized.
-inline category_matcher synthesizes(std::string pattern) {
-  return all_are(std::move(pattern), category::synthesized);
-}
+inline category_matcher synthesizes(std::string pattern) { return all_are(std::move(pattern), category::synthesized); }
 /// Every source tensor matching `pattern` is excluded.
 inline category_matcher excludes(std::string pattern) { return all_are(std::move(pattern), category::excluded); }
 
@@ -136,7 +134,8 @@ public:
   std::string describe() const override {
     std::string list;
     for (const auto& j : joints_) list += (list.empty() ? "" : ", ") + j;
-    return std::string(only_ ? "carries exactly" : "carries") + " joints {" + list + "} in '" + tensor_ + "'" + problems_;
+    return std::string(only_ ? "carries exactly" : "carries") + " joints {" + list + "} in '" + tensor_ + "'" +
+           problems_;
   }
 
 private:
@@ -181,9 +180,9 @@ template <>
 struct StringMaker<graft::plan> {
   static std::string convert(const graft::plan& p) {
     std::string out = "plan (";
-    for (graft::category c : {graft::category::copied, graft::category::mapped, graft::category::synthesized,
-                               graft::category::kept, graft::category::excluded, graft::category::unused,
-                               graft::category::conflict})
+    for (graft::category c :
+         {graft::category::copied, graft::category::mapped, graft::category::synthesized, graft::category::kept,
+          graft::category::excluded, graft::category::unused, graft::category::conflict})
       if (p.count(c)) out += std::to_string(p.count(c)) + " " + graft::rules::category_name(c) + ", ";
     return out + (p.ok() ? "ok)" : "FAILED)");
   }

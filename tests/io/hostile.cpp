@@ -95,34 +95,63 @@ std::string safetensors(const std::string& header, const std::string& data) {
 
 TEST_CASE("hostile: malicious globals are refused, never executed") {
   const std::string call = "(" + str("touch /tmp/graft-pwned") + "tR";
-  refuses(make_pth("\x80\x02" "cposix\nsystem\n" + call + "."), "refused global 'posix.system'");
-  refuses(make_pth("\x80\x02" "cbuiltins\neval\n" + call + "."), "refused global 'builtins.eval'");
+  refuses(make_pth("\x80\x02"
+                   "cposix\nsystem\n" +
+                   call + "."),
+          "refused global 'posix.system'");
+  refuses(make_pth("\x80\x02"
+                   "cbuiltins\neval\n" +
+                   call + "."),
+          "refused global 'builtins.eval'");
   refuses(make_pth("\x80\x04\x8c\x0asubprocess\x8c\x05Popen\x93" + call + "."), "refused global 'subprocess.Popen'");
-  refuses(make_pth("\x80\x02" "c__builtin__\ngetattr\n."), "refused global '__builtin__.getattr'");
-  refuses(make_pth("\x80\x02" "cnumpy.core.multiarray\n_reconstruct\n."), "refused global 'numpy.core.multiarray._reconstruct'");
+  refuses(make_pth("\x80\x02"
+                   "c__builtin__\ngetattr\n."),
+          "refused global '__builtin__.getattr'");
+  refuses(make_pth("\x80\x02"
+                   "cnumpy.core.multiarray\n_reconstruct\n."),
+          "refused global 'numpy.core.multiarray._reconstruct'");
   // a payload nested inside an otherwise valid state dict
   refuses(make_pth(state_dict({{"w", tensor("0", 4, {4}, {1})}, {"x", "cos\nsystem\n" + call}}), {{"0", floats(4)}}),
           "refused global 'os.system'");
   // a payload as the BUILD state of the OrderedDict
-  refuses(make_pth("\x80\x02" "ccollections\nOrderedDict\n)R" "cposix\nsystem\n" + call + "b."), "refused global 'posix.system'");
+  refuses(make_pth("\x80\x02"
+                   "ccollections\nOrderedDict\n)R"
+                   "cposix\nsystem\n" +
+                   call + "b."),
+          "refused global 'posix.system'");
   // a pickled whole nn.Module (its class is not importable here and must not be)
   refuses(io_test::fixture("whole_module.pth"), "refused global '__main__.TinyNet'");
   // the same in the legacy format
-  refuses(save(legacy_header() + "\x80\x02" "cposix\nsystem\n" + call + "."), "refused global 'posix.system'");
+  refuses(save(legacy_header() +
+               "\x80\x02"
+               "cposix\nsystem\n" +
+               call + "."),
+          "refused global 'posix.system'");
   CHECK_FALSE(std::filesystem::exists("/tmp/graft-pwned"));
 }
 
 TEST_CASE("hostile: broken pickles inside .pth files") {
   refuses(make_pth("\x80\x02}s."), "stack underflow");
-  refuses(make_pth("\x80\x02}(h\x07" "K\x01u."), "memo key 7 is not defined");
+  refuses(make_pth("\x80\x02}(h\x07"
+                   "K\x01u."),
+          "memo key 7 is not defined");
   refuses(make_pth("\x80\x02" + std::string(100000, '(') + "."), "nesting deeper than 1000");
-  refuses(make_pth("\x80\x02}(" + str("a") + "X\xff\xff\xff\xff" "u."), "exceeds");
-  refuses(make_pth("\x80\x02}(" + str("a") + "\x8d"s + u64(1000000000000000ull) + "u."), "declared length 1000000000000000 exceeds");
+  refuses(make_pth("\x80\x02}(" + str("a") +
+                   "X\xff\xff\xff\xff"
+                   "u."),
+          "exceeds");
+  refuses(make_pth("\x80\x02}(" + str("a") + "\x8d"s + u64(1000000000000000ull) + "u."),
+          "declared length 1000000000000000 exceeds");
   refuses(make_pth("\x80\x02}("), "without STOP");
-  refuses(make_pth("\x80\x02" "ctorch._utils\n_rebuild_tensor_v2\n(K\x01K\x00)))\x89NtR."s), "not a storage");
-  refuses(make_pth("\x80\x02K\x01" "Q."), "unsupported persistent id");
+  refuses(make_pth("\x80\x02"
+                   "ctorch._utils\n_rebuild_tensor_v2\n(K\x01K\x00)))\x89NtR."s),
+          "not a storage");
+  refuses(make_pth("\x80\x02K\x01"
+                   "Q."),
+          "unsupported persistent id");
   // a dict that contains itself: no state dict, no infinite loop
-  refuses(make_pth("\x80\x02}q\x00("s + str("state_dict") + "h\x00"s + str("model") + "h\x00u."s), "cannot tell which entry");
+  refuses(make_pth("\x80\x02}q\x00("s + str("state_dict") + "h\x00"s + str("model") + "h\x00u."s),
+          "cannot tell which entry");
   refuses(make_pth("\x80\x02]."), "top level is a list");
 }
 
@@ -266,7 +295,8 @@ TEST_CASE("hostile: randomly mutated pickles with valid CRCs and real storages")
       storages.emplace_back(e.name.substr(19), std::string(reinterpret_cast<const char*>(b.data), b.size));
     }
   std::mt19937 rng(12345);
-  const char interesting[] = {'\x00', '\x01', '\x7f', '\x80', '\xff', 'K', 'J', 'X', 'Q', 'R', 't', '(', ')', 'h', 'q', 'u', 's', '.'};
+  const char interesting[] = {'\x00', '\x01', '\x7f', '\x80', '\xff', 'K', 'J', 'X', 'Q',
+                              'R',    't',    '(',    ')',    'h',    'q', 'u', 's', '.'};
   for (int i = 0; i < 400; ++i) {
     std::string m = pkl;
     int edits = 1 + static_cast<int>(rng() % 3);
@@ -275,7 +305,10 @@ TEST_CASE("hostile: randomly mutated pickles with valid CRCs and real storages")
       switch (rng() % 3) {
         case 0: m[at] = interesting[rng() % sizeof interesting]; break;
         case 1: m[at] = static_cast<char>(rng() & 0xff); break;
-        default: m.erase(at, 1 + rng() % 8); if (m.empty()) m = "."; break;
+        default:
+          m.erase(at, 1 + rng() % 8);
+          if (m.empty()) m = ".";
+          break;
       }
     }
     read_or_refuse(make_pth(m, storages));
@@ -287,23 +320,37 @@ TEST_CASE("hostile: broken safetensors files") {
   CHECK(read_checkpoint(save_st(safetensors(ok, floats(2)))).tensors.size() == 1);
   refuses(save(u64(1000) + "{}"), "header length 1000 exceeds the file");
   refuses(save(u64(1000000000000000ull) + "{" + std::string(20, ' ')), "header length 1000000000000000 exceeds");
-  refuses(save_st(safetensors(R"({"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},"b":{"dtype":"F32","shape":[2],"data_offsets":[4,12]}})", floats(3))),
-          "overlap");
+  refuses(
+      save_st(safetensors(
+          R"({"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},"b":{"dtype":"F32","shape":[2],"data_offsets":[4,12]}})",
+          floats(3))),
+      "overlap");
   refuses(save_st(safetensors(ok, floats(1))), "lie outside the 4 data bytes");
-  refuses(save_st(safetensors(R"({"a":{"dtype":"F32","shape":[3],"data_offsets":[0,8]}})", floats(2))), "needs 12 bytes but data_offsets span 8");
-  refuses(save_st(safetensors(R"({"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]})", floats(2))), "malformed JSON");
-  refuses(save_st(safetensors(R"({"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8],}})", floats(2))), "malformed JSON");
+  refuses(save_st(safetensors(R"({"a":{"dtype":"F32","shape":[3],"data_offsets":[0,8]}})", floats(2))),
+          "needs 12 bytes but data_offsets span 8");
+  refuses(save_st(safetensors(R"({"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]})", floats(2))),
+          "malformed JSON");
+  refuses(save_st(safetensors(R"({"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8],}})", floats(2))),
+          "malformed JSON");
   refuses(save_st(safetensors(R"({"a\q":1})", "")), "bad escape");
-  refuses(save_st(safetensors(R"({"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},"a":{}})", floats(2))), "duplicate key");
-  refuses(save_st(safetensors(R"({"a":{"dtype":"Q7","shape":[2],"data_offsets":[0,8]}})", floats(2))), "unknown or unsupported dtype 'Q7'");
-  refuses(save_st(safetensors(R"({"a":{"dtype":"U64","shape":[1],"data_offsets":[0,8]}})", floats(2))), "unsupported dtype 'U64'");
-  refuses(save_st(safetensors(R"({"a":{"dtype":"F32","shape":[-2],"data_offsets":[0,8]}})", floats(2))), "non-negative");
-  refuses(save_st(safetensors(R"({"a":{"dtype":"F32","shape":[4294967296,4294967296,4],"data_offsets":[0,8]}})", floats(2))), "overflows");
+  refuses(save_st(safetensors(R"({"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},"a":{}})", floats(2))),
+          "duplicate key");
+  refuses(save_st(safetensors(R"({"a":{"dtype":"Q7","shape":[2],"data_offsets":[0,8]}})", floats(2))),
+          "unknown or unsupported dtype 'Q7'");
+  refuses(save_st(safetensors(R"({"a":{"dtype":"U64","shape":[1],"data_offsets":[0,8]}})", floats(2))),
+          "unsupported dtype 'U64'");
+  refuses(save_st(safetensors(R"({"a":{"dtype":"F32","shape":[-2],"data_offsets":[0,8]}})", floats(2))),
+          "non-negative");
+  refuses(save_st(safetensors(R"({"a":{"dtype":"F32","shape":[4294967296,4294967296,4],"data_offsets":[0,8]}})",
+                              floats(2))),
+          "overflows");
   refuses(save_st(safetensors(R"({"a":{"dtype":"F32","shape":[2],"data_offsets":[8,0]}})", floats(2))), "reversed");
-  refuses(save_st(safetensors(R"({"a":{"dtype":"F32","shape":[2],"data_offsets":[0,99999999999999999999999]}})", floats(2))), "not non-negative integers");
+  refuses(save_st(safetensors(R"({"a":{"dtype":"F32","shape":[2],"data_offsets":[0,99999999999999999999999]}})",
+                              floats(2))),
+          "not non-negative integers");
   refuses(save_st(safetensors(R"({"__metadata__":{"k":1}})", "")), "__metadata__ value 'k' is not a string");
   refuses(save_st(safetensors(R"([1,2])", "")), "not a JSON object");
-  refuses(save_st(safetensors(std::string(200, '[') , "")), "malformed JSON");
+  refuses(save_st(safetensors(std::string(200, '['), "")), "malformed JSON");
   refuses(save_st(safetensors(R"({"a":{"shape":[2],"data_offsets":[0,8]}})", floats(2))), "\"dtype\"");
 }
 

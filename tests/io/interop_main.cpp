@@ -59,7 +59,8 @@ int main(int argc, char** argv) {
         const auto& r = ck.tensors[i++];
         std::string got_shape;
         for (std::size_t d = 0; d < r.shape.size(); ++d) got_shape += (d ? "," : "") + std::to_string(r.shape[d]);
-        if (r.name != name || graft::dtype_name(r.type) != dt || got_shape != shape || hex(r.contiguous_bytes()) != want) {
+        if (r.name != name || graft::dtype_name(r.type) != dt || got_shape != shape ||
+            hex(r.contiguous_bytes()) != want) {
           std::cerr << src << ": tensor " << name << " differs (got " << r.name << " " << graft::dtype_name(r.type)
                     << " [" << got_shape << "])\n";
           ++failures;
@@ -76,8 +77,8 @@ int main(int argc, char** argv) {
       opt.force_zip64 = true;  // zip64 records must be readable by PyTorch too
       graft::io::write_pth((dir / "graft" / (stem + ".z64.pth")).string(), ck.tensors, opt);
       opt.force_zip64 = false;
-      graft::io::write_safetensors((dir / "graft" / (stem + ".safetensors")).string(), ck.tensors,
-                                   {{"source", stem}}, opt);
+      graft::io::write_safetensors((dir / "graft" / (stem + ".safetensors")).string(), ck.tensors, {{"source", stem}},
+                                   opt);
       fs::copy_file(e.path(), dir / "graft" / (stem + ".expected"), fs::copy_options::overwrite_existing);
       std::cout << "ok " << src.filename().string() << " (" << ck.format << ", " << ck.tensors.size() << " tensors)\n";
     } catch (const std::exception& ex) {

@@ -40,13 +40,22 @@ TEST_CASE("unpickler reads scalars") {
   CHECK(load("\x80\x02G\x3f\xf8\x00\x00\x00\x00\x00\x00."s).root().floating == 1.5);
   CHECK(load("\x80\x02" + str("héllo") + ".").root().text == "héllo");
   CHECK(load("\x80\x04\x8c\x02hi.").root().text == "hi");
-  CHECK(load("\x80\x03" "C\x03\x00\x01\x02."s).root().kind == pickle_kind::bytes);
-  CHECK(load("\x80\x02U\x03" "abc.").root().text == "abc");
+  CHECK(load("\x80\x03"
+             "C\x03\x00\x01\x02."s)
+            .root()
+            .kind == pickle_kind::bytes);
+  CHECK(load("\x80\x02U\x03"
+             "abc.")
+            .root()
+            .text == "abc");
 }
 
 TEST_CASE("unpickler builds containers and resolves the memo") {
   // {'a': [1, 2, 2], 'b': (1,), 'c': <memo 1 = the list>}
-  std::string p = "\x80\x02}q\x00("s + str("a") + "]q\x01(K\x01K\x02K\x02" "e" + str("b") + "K\x01\x85" + str("c") + "h\x01u.";
+  std::string p = "\x80\x02}q\x00("s + str("a") +
+                  "]q\x01(K\x01K\x02K\x02"
+                  "e" +
+                  str("b") + "K\x01\x85" + str("c") + "h\x01u.";
   auto doc = load(p);
   const auto& r = doc.root();
   REQUIRE(r.kind == pickle_kind::dict);
@@ -60,7 +69,9 @@ TEST_CASE("unpickler builds containers and resolves the memo") {
   REQUIRE(d2.root().entries.size() == 2);
   CHECK(d2.root().entries[0].second->integer == 3);
   // protocol 4 framing, MEMOIZE, STACK_GLOBAL of a whitelisted global
-  auto d3 = load("\x80\x04\x95\x10\x00\x00\x00\x00\x00\x00\x00\x8c\x0b"s "collections\x94\x8c\x0bOrderedDict\x94\x93\x94)R\x94.");
+  auto d3 = load(
+      "\x80\x04\x95\x10\x00\x00\x00\x00\x00\x00\x00\x8c\x0b"s
+      "collections\x94\x8c\x0bOrderedDict\x94\x93\x94)R\x94.");
   CHECK(d3.root().kind == pickle_kind::dict);
 }
 
@@ -75,19 +86,33 @@ TEST_CASE("unpickler reads stops after one pickle, so several can follow each ot
 TEST_CASE("unpickler refuses globals outside the whitelist, naming them") {
   for (const char* g : {"posix\nsystem\n", "builtins\neval\n", "subprocess\nPopen\n", "os\nsystem\n",
                         "__builtin__\ngetattr\n", "torch\nload\n", "torch._utils\n_rebuild_qtensor\n"}) {
-    std::string p = std::string("\x80\x02" "c") + g + "(" + str("ls") + "tR.";
+    std::string p = std::string(
+                        "\x80\x02"
+                        "c") +
+                    g + "(" + str("ls") + "tR.";
     INFO(g);
     CHECK_THROWS_AS(load(p), graft::checkpoint_error);
     CHECK_THROWS_WITH(load(p), Contains("refused global") && Contains("only torch tensor and container globals"));
   }
-  CHECK_THROWS_WITH(load("\x80\x02" "cposix\nsystem\n."), "t.pkl: refused global 'posix.system' (only torch tensor and container globals are allowed)");
+  CHECK_THROWS_WITH(load("\x80\x02"
+                         "cposix\nsystem\n."),
+                    "t.pkl: refused global 'posix.system' (only torch tensor and container globals are allowed)");
   // via STACK_GLOBAL
-  CHECK_THROWS_WITH(load("\x80\x04\x8c\x08" "builtins\x8c\x04" "exec\x93."), Contains("'builtins.exec'"));
+  CHECK_THROWS_WITH(load("\x80\x04\x8c\x08"
+                         "builtins\x8c\x04"
+                         "exec\x93."),
+                    Contains("'builtins.exec'"));
   // TorchScript classes only in TorchScript mode
-  CHECK_THROWS_WITH(load("\x80\x02" "c__torch__.M\nX\n)\x81."), Contains("refused global '__torch__.M.X'"));
+  CHECK_THROWS_WITH(load("\x80\x02"
+                         "c__torch__.M\nX\n)\x81."),
+                    Contains("refused global '__torch__.M.X'"));
   unpickle_options ts;
   ts.torchscript = true;
-  CHECK(load("\x80\x02" "c__torch__.M\nX\n)\x81}b.", ts).root().kind == pickle_kind::object);
+  CHECK(load("\x80\x02"
+             "c__torch__.M\nX\n)\x81}b.",
+             ts)
+            .root()
+            .kind == pickle_kind::object);
 }
 
 TEST_CASE("unpickler rejects malformed pickles with clear errors") {
@@ -96,15 +121,21 @@ TEST_CASE("unpickler rejects malformed pickles with clear errors") {
   CHECK_THROWS_WITH(load("\x80\x02h\x05."), Contains("memo key 5 is not defined"));
   CHECK_THROWS_WITH(load("\x80\x02t."), Contains("missing MARK"));
   CHECK_THROWS_WITH(load("\x80\x02" + std::string(5000, '(') + "."), Contains("nesting deeper"));
-  CHECK_THROWS_WITH(load("\x80\x02X\xff\xff\xff\x7f" "abc."), Contains("exceeds"));
+  CHECK_THROWS_WITH(load("\x80\x02X\xff\xff\xff\x7f"
+                         "abc."),
+                    Contains("exceeds"));
   CHECK_THROWS_WITH(load("\x80\x02\x8d\x00\x00\x00\x00\x00\x00\x0f\x00."s), Contains("exceeds"));
   CHECK_THROWS_WITH(load("\x80\x02K\x01"), Contains("without STOP"));
   CHECK_THROWS_WITH(load("\x80\x02K\x01K\x02."), Contains("2 values on the stack"));
   CHECK_THROWS_WITH(load("\x80\x09N."), Contains("protocol 9"));
   CHECK_THROWS_WITH(load("\x80\x02Ifoo\n."), Contains("unsupported or unsafe opcode 0x49 'I'"));
   CHECK_THROWS_WITH(load("\x80\x02K\x01K\x02R."), Contains("REDUCE on a int"));
-  CHECK_THROWS_WITH(load("\x80\x02K\x01K\x02" "a."), Contains("APPEND on a int"));
-  CHECK_THROWS_WITH(load("\x80\x02" "cposix"), Contains("unterminated"));
+  CHECK_THROWS_WITH(load("\x80\x02K\x01K\x02"
+                         "a."),
+                    Contains("APPEND on a int"));
+  CHECK_THROWS_WITH(load("\x80\x02"
+                         "cposix"),
+                    Contains("unterminated"));
   CHECK_THROWS_WITH(load(""), Contains("without STOP"));
   // memory bounds: many values, a huge stack
   unpickle_options small;
@@ -135,7 +166,10 @@ TEST_CASE("unpickler builds tensors from _rebuild_tensor_v2 and parameters") {
   CHECK(t.tensor().storage->storage().type == graft::dtype::float32);
   CHECK(t.tensor().storage->storage().numel == 6);
   CHECK(doc.storages().size() == 1);
-  auto param = load("\x80\x02" "ctorch._utils\n_rebuild_parameter\n(" + tensor + "\x88" + "ccollections\nOrderedDict\n)Rt" + "R.");
+  auto param = load(
+      "\x80\x02"
+      "ctorch._utils\n_rebuild_parameter\n(" +
+      tensor + "\x88" + "ccollections\nOrderedDict\n)Rt" + "R.");
   CHECK(param.root().tensor().role == graft::tensor_role::param);
   CHECK(param.root().tensor().requires_grad);
   // storages saved from a GPU (older files name the CUDA storage class)

@@ -61,7 +61,8 @@ TEST_CASE("pth: wrapped training checkpoints select the state dict") {
     io_test::check_against(ck.tensors, path);
     // explicit keys
     CHECK(read_checkpoint(path, std::string("state_dict")).tensors.size() == ck.tensors.size());
-    CHECK_THROWS_WITH(read_checkpoint(path, std::string("nope")), Contains("no key 'nope'") && Contains("'state_dict'"));
+    CHECK_THROWS_WITH(read_checkpoint(path, std::string("nope")),
+                      Contains("no key 'nope'") && Contains("'state_dict'"));
     CHECK_THROWS_WITH(read_checkpoint(path, std::string("epoch")), Contains("is a int, not a state dict"));
     // the whole pickle was read: python values came through
     auto pc = read_pth(path);

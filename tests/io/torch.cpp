@@ -71,12 +71,18 @@ TEST_CASE("torch edge: tensors become records that write and read back") {
   auto dir = io_test::scratch("torch-write");
   for (const char* file : {"out.pth", "out.safetensors"}) {
     auto path = (dir / file).string();
-    if (std::string(file).find("pth") != std::string::npos) io::write_pth(path, records);
-    else io::write_safetensors(path, records);
+    if (std::string(file).find("pth") != std::string::npos)
+      io::write_pth(path, records);
+    else
+      io::write_safetensors(path, records);
     auto back = io::read_checkpoint(path);
     REQUIRE(back.tensors.size() == records.size());
-    std::vector<at::Tensor> originals = {base, base.t(), base.slice(1, 1, 5, 2), at::ones({3}, at::kBFloat16),
-                                         at::arange(2, at::kLong).eq(0), at::scalar_tensor(7, at::kLong)};
+    std::vector<at::Tensor> originals = {base,
+                                         base.t(),
+                                         base.slice(1, 1, 5, 2),
+                                         at::ones({3}, at::kBFloat16),
+                                         at::arange(2, at::kLong).eq(0),
+                                         at::scalar_tensor(7, at::kLong)};
     for (std::size_t i = 0; i < records.size(); ++i) {
       INFO(file << " " << records[i].name);
       at::Tensor t = to_tensor(back.tensors[i]);

@@ -78,8 +78,7 @@ inline std::string read_bytes(const std::string& path) {
 /// This process's scratch root (tests run as parallel processes under ctest -j); removed at exit.
 inline const std::filesystem::path& scratch_root() {
   struct root {
-    std::filesystem::path path =
-        std::filesystem::path(GRAFT_BINARY_DIR) / "io-scratch" / std::to_string(::getpid());
+    std::filesystem::path path = std::filesystem::path(GRAFT_BINARY_DIR) / "io-scratch" / std::to_string(::getpid());
     ~root() {
       std::error_code ec;
       std::filesystem::remove_all(path, ec);

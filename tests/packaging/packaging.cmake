@@ -8,6 +8,7 @@
 #   packaging_installed_cli_rules  the installed CLI resolves `use "joints/..."` from share/graft/rules
 #   packaging_build_cli_rules    the build-tree CLI resolves it from the source tree's rules/
 #   packaging_find_package       a consumer project: find_package(graft) against the install tree
+#   packaging_build_tree_package the same consumer against the build tree (graft_DIR=<graft build>)
 #   packaging_add_subdirectory   a consumer project: add_subdirectory(<graft source>)
 set(_pkg_src ${CMAKE_CURRENT_LIST_DIR})
 set(_pkg_bin ${CMAKE_CURRENT_BINARY_DIR}/packaging)
@@ -61,6 +62,15 @@ if(GRAFT_INSTALL)
                                    -DGRAFT_EXPECTED_PREFIX=${_pkg_install}
                    --test-command ${CMAKE_CTEST_COMMAND} --output-on-failure)
   set_tests_properties(packaging_find_package PROPERTIES FIXTURES_REQUIRED graft_installed)
+endif()
+
+if(GRAFT_INSTALL)
+  add_test(NAME packaging_build_tree_package
+           COMMAND ${CMAKE_CTEST_COMMAND} --build-and-test ${_pkg_src}/find_package ${_pkg_bin}/build_tree_package
+                   --build-generator ${CMAKE_GENERATOR} --build-noclean
+                   --build-options ${_pkg_build_options} -Dgraft_DIR=${PROJECT_BINARY_DIR}
+                                   -DGRAFT_EXPECTED_PREFIX=${PROJECT_BINARY_DIR}
+                   --test-command ${CMAKE_CTEST_COMMAND} --output-on-failure)
 endif()
 
 if(TARGET graft_cli)

@@ -70,8 +70,9 @@ void check_backbone_copied(const graft::plan& p) {
 }  // namespace
 
 TEST_CASE("HigherHRNet w32 COCO -> CrowdPose plans cleanly in strict mode", "[plan][pose]") {
-  const auto p = graft::make_plan(test::shipped("pose/higherhrnet_coco_to_crowdpose.graft"),
-                                  test::manifest("higherhrnet_w32_512_coco"), test::manifest("higherhrnet_w32_512_crowdpose"));
+  const auto p =
+      graft::make_plan(test::shipped("pose/higherhrnet_coco_to_crowdpose.graft"),
+                       test::manifest("higherhrnet_w32_512_coco"), test::manifest("higherhrnet_w32_512_crowdpose"));
   require_clean(p);
   CHECK(p.count(category::mapped) == 5);
   CHECK(p.count(category::copied) == 1805);
@@ -85,12 +86,13 @@ TEST_CASE("HigherHRNet w32 COCO -> CrowdPose plans cleanly in strict mode", "[pl
 }
 
 TEST_CASE("SWAHR w32 COCO -> CrowdPose maps the scale heads on every joint axis", "[plan][pose]") {
-  const auto p = graft::make_plan(test::shipped("pose/swahr_coco_to_crowdpose.graft"), test::manifest("swahr_w32_512_coco"),
-                                  test::manifest("swahr_w32_512_crowdpose"));
+  const auto p = graft::make_plan(test::shipped("pose/swahr_coco_to_crowdpose.graft"),
+                                  test::manifest("swahr_w32_512_coco"), test::manifest("swahr_w32_512_crowdpose"));
   require_clean(p);
   CHECK(p.count(category::mapped) == 21);
   check_backbone_copied(p);
-  for (const char* name : {"conv_scale_layers.0.0.weight", "conv_scale_layers.1.1.running_var", "conv_scale_layers.1.3.weight"}) {
+  for (const char* name :
+       {"conv_scale_layers.0.0.weight", "conv_scale_layers.1.1.running_var", "conv_scale_layers.1.3.weight"}) {
     INFO(name);
     const auto* e = p.for_destination(name);
     REQUIRE(e);
@@ -146,9 +148,12 @@ TEST_CASE("the pose rules are width-independent (w48 heads plan the same)", "[pl
     for (auto& t : set) {
       if (t.name.rfind("deconv_layers", 0) != 0 && t.name.rfind("final_layers", 0) != 0) continue;
       for (auto& s : t.shape) {
-        if (s == 32) s = 48;
-        else if (s == 32 + 34) s = 48 + 34;
-        else if (s == 32 + 28) s = 48 + 28;
+        if (s == 32)
+          s = 48;
+        else if (s == 32 + 34)
+          s = 48 + 34;
+        else if (s == 32 + 28)
+          s = 48 + 28;
       }
     }
     return set;
@@ -205,8 +210,8 @@ rename "offset_final_layer.<coco>.**" -> "offset_final_layer.<crowdpose>.$2"
 TEST_CASE("an ImageNet HRNet classifier into a pose backbone", "[plan][pose]") {
   for (const char* destination : {"higherhrnet_w32_512_crowdpose", "dekr_w32_coco"}) {
     INFO(destination);
-    const auto p = graft::make_plan(test::shipped("backbones/hrnet_imagenet.graft"), test::manifest("hrnet_w32_imagenet"),
-                                    test::manifest(destination));
+    const auto p = graft::make_plan(test::shipped("backbones/hrnet_imagenet.graft"),
+                                    test::manifest("hrnet_w32_imagenet"), test::manifest(destination));
     require_clean(p);
     CHECK(p.for_destination("stage4.2.fuse_layers.0.3.0.weight")->what == category::copied);
     CHECK(p.for_source("stage4.2.fuse_layers.1.0.0.0.weight")->what == category::excluded);

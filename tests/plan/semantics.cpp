@@ -33,7 +33,8 @@ TEST_CASE("strict: unused sources and uncovered destinations fail, with did-you-
   CHECK(p.count(category::unused) == 1);
   CHECK(p.count(category::kept) == 1);
   CHECK(has_problem(p, error, "unused source tensor 'head.weigth' (did you mean 'head.weight'?)"));
-  CHECK(has_problem(p, error, "destination tensor 'head.weight' [2] float32 gets no source (did you mean 'head.weigth'?)"));
+  CHECK(has_problem(p, error,
+                    "destination tensor 'head.weight' [2] float32 gets no source (did you mean 'head.weigth'?)"));
 }
 
 TEST_CASE("lenient (flag or mode) turns those into warnings", "[plan][semantics]") {
@@ -53,8 +54,9 @@ include "backbone.**"
 exclude "**.num_batches_tracked"
 keep "head.**", "**.num_batches_tracked"
 )");
-  auto p = graft::make_plan(r, {t("backbone.w", {2}), t("backbone.bn.num_batches_tracked", {}, dtype::int64), t("old_head.w", {3})},
-                            {t("backbone.w", {2}), t("backbone.bn.num_batches_tracked", {}, dtype::int64), t("head.w", {5})});
+  auto p = graft::make_plan(
+      r, {t("backbone.w", {2}), t("backbone.bn.num_batches_tracked", {}, dtype::int64), t("old_head.w", {3})},
+      {t("backbone.w", {2}), t("backbone.bn.num_batches_tracked", {}, dtype::int64), t("head.w", {5})});
   INFO(test::problems(p));
   CHECK(p.ok());
   CHECK(p.problems.empty());
@@ -79,7 +81,8 @@ TEST_CASE("a shape difference without a rule is a conflict, always an error", "[
 TEST_CASE("two sources landing on one destination is an error naming both", "[plan][semantics]") {
   auto p = graft::make_plan(test::rules_text("strip \"module.\""), {t("w", {2}), t("module.w", {2})}, {t("w", {2})});
   CHECK_FALSE(p.ok());
-  CHECK(has_problem(p, error, "two source tensors land on 'w': 'w' and 'module.w' (via strip \"module.\" at test.graft:1:1)"));
+  CHECK(has_problem(p, error,
+                    "two source tensors land on 'w': 'w' and 'module.w' (via strip \"module.\" at test.graft:1:1)"));
 }
 
 TEST_CASE("two reshape rules on one tensor is an error naming both", "[plan][semantics]") {
@@ -89,7 +92,8 @@ reshape "*" { dim 0 = a -> a }
 )");
   auto p = graft::make_plan(r, {t("w", {2})}, {t("w", {2})});
   CHECK_FALSE(p.ok());
-  CHECK(has_problem(p, error, "two reshape rules match it: reshape \"w\" at test.graft:2:1 and reshape \"*\" at test.graft:3:1"));
+  CHECK(has_problem(p, error,
+                    "two reshape rules match it: reshape \"w\" at test.graft:2:1 and reshape \"*\" at test.graft:3:1"));
 }
 
 TEST_CASE("a layout whose lengths do not fit fails with both shapes and each segment", "[plan][semantics]") {
@@ -100,9 +104,10 @@ reshape "final.weight" { dim 0 = coco -> crowdpose, keep 1 }
   auto p = graft::make_plan(r, {t("final.weight", {34, 32})}, {t("final.weight", {28, 32})});
   CHECK_FALSE(p.ok());
   CHECK(p.for_destination("final.weight")->what == category::conflict);
-  CHECK(has_problem(p, error,
-                    "test.graft:3:26: dim 0 layout does not fit 'final.weight' [34, 32] -> [28, 32]: the tensors have 34 -> "
-                    "28 rows, the segments give 18 -> 15 (coco -> crowdpose = 17 -> 14, keep 1 = 1 -> 1)"));
+  CHECK(has_problem(
+      p, error,
+      "test.graft:3:26: dim 0 layout does not fit 'final.weight' [34, 32] -> [28, 32]: the tensors have 34 -> "
+      "28 rows, the segments give 18 -> 15 (coco -> crowdpose = 17 -> 14, keep 1 = 1 -> 1)"));
 }
 
 TEST_CASE("a layout applies even when the shapes are equal", "[plan][semantics]") {
@@ -191,7 +196,8 @@ reshape "bad.weight" { view }
 }
 
 TEST_CASE("dtype casts are reported; lossy ones refused", "[plan][semantics]") {
-  auto p = graft::make_plan(test::rules_text(""), {t("h", {2}, dtype::float16), t("i", {2}, dtype::float32), t("n", {}, dtype::int32)},
+  auto p = graft::make_plan(test::rules_text(""),
+                            {t("h", {2}, dtype::float16), t("i", {2}, dtype::float32), t("n", {}, dtype::int32)},
                             {t("h", {2}), t("i", {2}, dtype::int64), t("n", {}, dtype::int64)});
   CHECK(p.for_destination("h")->what == category::copied);
   CHECK(p.for_destination("h")->cast);
@@ -234,4 +240,22 @@ expect excluded "old.*"
 TEST_CASE("duplicate names in an input set are errors", "[plan][semantics]") {
   auto p = graft::make_plan(test::rules_text(""), {t("w", {1}), t("w", {1})}, {t("w", {1})});
   CHECK(has_problem(p, error, "source lists tensor 'w' twice"));
+}
+
+TEST_CASE("shapes of many dims are clipped in messages, keeping the dim count and both ends", "[plan][semantics]") {
+  CHECK(graft::shape_str({}) == "[]");
+  CHECK(graft::shape_str(graft::shape_t(16, 2)) ==
+        "[2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2]");  // 16 dims: shown whole
+  graft::shape_t many(10000, 1);
+  many.front() = 7;
+  many.back() = 9;
+  CHECK(graft::shape_str(many) == "[7, 1, 1, 1, 1, 1, 1, 1, ... (10000 dims) ..., 1, 1, 1, 9]");
+
+  // A hostile manifest's 10,000-dim tensor gives a message of a line, not tens of kilobytes.
+  auto p = graft::make_plan(test::rules_text(""), {t("w", many)}, {t("w", {3})});
+  CHECK_FALSE(p.ok());
+  for (const auto& x : p.problems) {
+    INFO(x.message);
+    CHECK(x.message.size() < 400);
+  }
 }

@@ -87,7 +87,8 @@ TEST_CASE("heatmaps then tags: two joint segments", "[rules][layout]") {
 
 TEST_CASE("inferred keep takes the features; keep N passes a centre channel", "[rules][layout]") {
   auto m = make_map(coco, crowdpose);
-  dim_layout deconv{0, {layout_segment{layout_segment::kind::keep_inferred, 0, nullptr, 1, false, {}}, joints(m), joints(m)}, {}};
+  dim_layout deconv{
+      0, {layout_segment{layout_segment::kind::keep_inferred, 0, nullptr, 1, false, {}}, joints(m), joints(m)}, {}};
   auto sel = resolve_layout(deconv, 32 + 34, 32 + 28, "t");
   CHECK(sel.source_index[0] == 0);
   CHECK(sel.source_index[31] == 31);
@@ -121,8 +122,10 @@ TEST_CASE("(A -> B) * k is joint-major, k * (A -> B) block-major", "[rules][layo
 }
 
 TEST_CASE("drop and new", "[rules][layout]") {
-  dim_layout l{0, {counted(layout_segment::kind::drop, 2), counted(layout_segment::kind::keep, 3),
-                   counted(layout_segment::kind::fresh, 4)}, {}};
+  dim_layout l{0,
+               {counted(layout_segment::kind::drop, 2), counted(layout_segment::kind::keep, 3),
+                counted(layout_segment::kind::fresh, 4)},
+               {}};
   auto sel = resolve_layout(l, 5, 7, "t");
   CHECK(sel.source_index == std::vector<std::int64_t>{2, 3, 4});
   CHECK(sel.destination_index == std::vector<std::int64_t>{0, 1, 2});
@@ -162,7 +165,8 @@ TEST_CASE("a layout that does not add up names both sizes and each segment", "[r
           "dim 0 layout does not fit final_layers.0.weight [34, 32, 1, 1] -> [28, 32, 1, 1]: the tensors have 34 -> 28 "
           "rows, the segments give 18 -> 15 (coco -> crowdpose = 17 -> 14, keep 1 = 1 -> 1)");
   }
-  dim_layout inferred{0, {layout_segment{layout_segment::kind::keep_inferred, 0, nullptr, 1, false, {}}, joints(m)}, {}};
+  dim_layout inferred{
+      0, {layout_segment{layout_segment::kind::keep_inferred, 0, nullptr, 1, false, {}}, joints(m)}, {}};
   CHECK_THROWS_AS(resolve_layout(inferred, 40, 40, "t"), graft::rules_error);
 }
 

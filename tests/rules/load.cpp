@@ -124,8 +124,8 @@ TEST_CASE("a duplicate definition across files names both places", "[rules][load
     load_rules(top, no_installed());
     FAIL("no error");
   } catch (const graft::rules_error& e) {
-    CHECK(e.headline() == top.string() + ":3:8: joint set 'coco' is already defined at " +
-                              (t.root / "sets.graft").string() + ":1:8");
+    CHECK(e.headline() ==
+          top.string() + ":3:8: joint set 'coco' is already defined at " + (t.root / "sets.graft").string() + ":1:8");
   }
   auto maps = t.write("maps.graft", "joints a = [x]\njoints b = [x]\nmap a -> b { }\nmap a -> b { x = x }\n");
   CHECK_THROWS_WITH(load_rules(maps, no_installed()), Catch::Contains("map a -> b is already defined at"));
@@ -140,7 +140,8 @@ TEST_CASE("maps resolve overrides against both sets", "[rules][load]") {
 joints coco = [nose, left_shoulder, right_shoulder]
 joints crowdpose = [left_shoulder, right_shoulder, head, neck]
 map coco -> crowdpose { head = nose; neck = mean(left_shoulder, right_shoulder) }
-)", no_installed());
+)",
+                           no_installed());
   auto m = r.find_map("coco", "crowdpose");
   REQUIRE(m);
   using k = graft::rules::joint_source::kind;
@@ -161,7 +162,8 @@ exclude "y.*", "z.*"
 keep "k.*"
 expect copied "x.*"
 mode lenient
-)", no_installed());
+)",
+                           no_installed());
   REQUIRE(r.renames.size() == 3);
   CHECK(r.renames[0].text() == "strip \"module.\"");
   CHECK(r.renames[1].text() == "rename \"a.**\" -> \"b.$1\"");

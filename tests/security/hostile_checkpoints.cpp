@@ -129,18 +129,36 @@ std::string stack_global(const std::string& module, const std::string& name) {
 
 TEST_CASE("security: code-execution globals are refused by name") {
   const std::vector<std::pair<std::string, std::string>> globals = {
-      {"builtins", "exec"},          {"builtins", "__import__"},      {"builtins", "compile"},
-      {"builtins", "open"},          {"os", "popen"},                 {"subprocess", "check_output"},
-      {"subprocess", "run"},         {"runpy", "_run_code"},          {"importlib", "import_module"},
-      {"pickle", "loads"},           {"torch", "load"},               {"torch.storage", "_load_from_bytes"},
-      {"torch.serialization", "load"}, {"numpy", "load"},             {"functools", "partial"},
-      {"operator", "attrgetter"},    {"shutil", "rmtree"},            {"torch._utils", "system"},
-      {"collections", "os"},         {"torch.cuda", "_lazy_call"},    {"numpy", "frombuffer"},
+      {"builtins", "exec"},
+      {"builtins", "__import__"},
+      {"builtins", "compile"},
+      {"builtins", "open"},
+      {"os", "popen"},
+      {"subprocess", "check_output"},
+      {"subprocess", "run"},
+      {"runpy", "_run_code"},
+      {"importlib", "import_module"},
+      {"pickle", "loads"},
+      {"torch", "load"},
+      {"torch.storage", "_load_from_bytes"},
+      {"torch.serialization", "load"},
+      {"numpy", "load"},
+      {"functools", "partial"},
+      {"operator", "attrgetter"},
+      {"shutil", "rmtree"},
+      {"torch._utils", "system"},
+      {"collections", "os"},
+      {"torch.cuda", "_lazy_call"},
+      {"numpy", "frombuffer"},
   };
   for (const auto& [module, name] : globals) {
     // as GLOBAL (protocol 2) and as STACK_GLOBAL (protocol 4)
-    refuses(make_zip("\x80\x02" "c" + module + "\n" + name + "\n" + call + "."), "refused global '" + module + "." + name + "'");
-    refuses(make_zip("\x80\x04" + stack_global(module, name) + call + "."), "refused global '" + module + "." + name + "'");
+    refuses(make_zip("\x80\x02"
+                     "c" +
+                     module + "\n" + name + "\n" + call + "."),
+            "refused global '" + module + "." + name + "'");
+    refuses(make_zip("\x80\x04" + stack_global(module, name) + call + "."),
+            "refused global '" + module + "." + name + "'");
   }
   CHECK_FALSE(fs::exists(marker));
 }
@@ -149,17 +167,25 @@ TEST_CASE("security: payloads hidden inside otherwise valid checkpoints") {
   const std::string w = tensor("0", 4, {4}, {1});
   const std::vector<std::pair<std::string, std::string>> data = {{"0", floats(4)}};
   // deep inside the optimizer state of a training checkpoint, after a valid state dict
-  refuses(make_zip("\x80\x02" + dict({{"state_dict", dict({{"w", w}})},
-                                      {"optimizer", dict({{"param_groups", "](" + dict({{"lr", "cbuiltins\nexec\n" + call}}) + "e"}})}}) + "."s,
-                   data),
-          "refused global 'builtins.exec'");
+  refuses(
+      make_zip(
+          "\x80\x02" +
+              dict({{"state_dict", dict({{"w", w}})},
+                    {"optimizer", dict({{"param_groups", "](" + dict({{"lr", "cbuiltins\nexec\n" + call}}) + "e"}})}}) +
+              "."s,
+          data),
+      "refused global 'builtins.exec'");
   // as a dict key, not a value
-  refuses(make_zip("\x80\x02" + dict({{"w", w}}) + "cos\nsystem\n" + call + "K\x01s."s, data), "refused global 'os.system'");
+  refuses(make_zip("\x80\x02" + dict({{"w", w}}) + "cos\nsystem\n" + call + "K\x01s."s, data),
+          "refused global 'os.system'");
   // as the storage type of a persistent id
   refuses(make_zip("\x80\x02((" + str("storage") + "cos\nsystem\n" + str("0") + str("cpu") + "K\x04tQ."s, data),
           "refused global 'os.system'");
   // memoized and fetched again: refused at the first sight
-  refuses(make_zip("\x80\x02" "csubprocess\nPopen\nq\x00h\x00" + call + "."s), "refused global 'subprocess.Popen'");
+  refuses(make_zip("\x80\x02"
+                   "csubprocess\nPopen\nq\x00h\x00" +
+                   call + "."s),
+          "refused global 'subprocess.Popen'");
   // legacy-format file whose state dict hides the payload
   auto legacy = read_bytes(fixture("params_legacy.pth"));
   std::size_t pos = 0;
@@ -168,7 +194,8 @@ TEST_CASE("security: payloads hidden inside otherwise valid checkpoints") {
   refuses(save(legacy.substr(0, pos) + "\x80\x02" + dict({{"a", "cbuiltins\n__import__\n" + call}}) + "."s),
           "refused global 'builtins.__import__'");
   // a module or name with control bytes (STACK_GLOBAL strings may hold them): quoted, one line
-  refuses(make_zip("\x80\x04" + stack_global("os\nx", "sys\0tem"s) + call + "."), "refused global 'os\\x0ax.sys\\x00tem'");
+  refuses(make_zip("\x80\x04" + stack_global("os\nx", "sys\0tem"s) + call + "."),
+          "refused global 'os\\x0ax.sys\\x00tem'");
   refuses(make_zip("\x80\x04" + stack_global("builtins", "set\0"s) + "."), "refused global 'builtins.set\\x00'");
   CHECK_FALSE(fs::exists(marker));
 }
@@ -184,9 +211,14 @@ TEST_CASE("security: unsafe and unknown opcodes are refused") {
   refuses(make_zip("\x80\x02\xff."s), "unsupported or unsafe opcode 0xff");
   refuses(make_zip("\x80\x06}."s), "unsupported pickle protocol 6");
   // BUILD on a global would be setattr on a class in Python
-  refuses(make_zip("\x80\x02" "ccollections\nOrderedDict\n}b."s), "BUILD on a global");
+  refuses(make_zip("\x80\x02"
+                   "ccollections\nOrderedDict\n}b."s),
+          "BUILD on a global");
   // NEWOBJ_EX with keyword arguments
-  refuses(make_zip("\x80\x04" "ccollections\nOrderedDict\n)}(" + str("k") + "K\x01u\x92."s), "NEWOBJ_EX with keyword arguments");
+  refuses(make_zip("\x80\x04"
+                   "ccollections\nOrderedDict\n)}(" +
+                   str("k") + "K\x01u\x92."s),
+          "NEWOBJ_EX with keyword arguments");
 }
 
 TEST_CASE("security: TorchScript mode accepts __torch__ classes only as inert objects") {
@@ -197,16 +229,30 @@ TEST_CASE("security: TorchScript mode accepts __torch__ classes only as inert ob
   }();
   auto bytes = [](const std::string& s) { return byte_span{reinterpret_cast<const std::byte*>(s.data()), s.size()}; };
   // a look-alike module prefix is not __torch__
-  CHECK_THROWS_WITH(unpickle(bytes("\x80\x02" "c__torch__evil\nx\n)R."s), "t.pkl", ts),
+  CHECK_THROWS_WITH(unpickle(bytes("\x80\x02"
+                                   "c__torch__evil\nx\n)R."s),
+                             "t.pkl", ts),
                     Contains("refused global '__torch__evil.x'"));
-  CHECK_THROWS_AS(unpickle(bytes("\x80\x02" "cbuiltins\nexec\n)R."s), "t.pkl", ts), graft::checkpoint_error);
-  CHECK_THROWS_AS(unpickle(bytes("\x80\x02" "ctorch.jit._pickle\nsystem\n)R."s), "t.pkl", ts), graft::checkpoint_error);
+  CHECK_THROWS_AS(unpickle(bytes("\x80\x02"
+                                 "cbuiltins\nexec\n)R."s),
+                           "t.pkl", ts),
+                  graft::checkpoint_error);
+  CHECK_THROWS_AS(unpickle(bytes("\x80\x02"
+                                 "ctorch.jit._pickle\nsystem\n)R."s),
+                           "t.pkl", ts),
+                  graft::checkpoint_error);
   // a __torch__ class named like a payload stays an opaque object: nothing is called
-  auto doc = unpickle(bytes("\x80\x02" "c__torch__.os\nsystem\n" + call + "."), "t.pkl", ts);
+  auto doc = unpickle(bytes("\x80\x02"
+                            "c__torch__.os\nsystem\n" +
+                            call + "."),
+                      "t.pkl", ts);
   CHECK(doc.root().kind == pickle_kind::object);
   CHECK(doc.root().text == "__torch__.os.system");
   // outside TorchScript archives __torch__ classes are refused
-  CHECK_THROWS_WITH(unpickle(bytes("\x80\x02" "c__torch__.m\nM\n)R."s), "t.pkl"), Contains("refused global '__torch__.m.M'"));
+  CHECK_THROWS_WITH(unpickle(bytes("\x80\x02"
+                                   "c__torch__.m\nM\n)R."s),
+                             "t.pkl"),
+                    Contains("refused global '__torch__.m.M'"));
   CHECK_FALSE(fs::exists(marker));
 }
 
@@ -237,13 +283,15 @@ TEST_CASE("security: every fixture truncated at every offset is refused") {
 TEST_CASE("security: declared sizes of 10^15 and more") {
   const std::uint64_t huge = 1000000000000000ull;
   // pickle lengths
-  refuses(make_zip("\x80\x02\x8e"s + u64(huge) + "."), "declared length 1000000000000000 exceeds");   // BINBYTES8
-  refuses(make_zip("\x80\x02\x96"s + u64(huge) + "."), "declared length 1000000000000000 exceeds");   // BYTEARRAY8
-  refuses(make_zip("\x80\x04\x95"s + u64(huge) + "}."), "frame of 1000000000000000 bytes exceeds");   // FRAME
-  refuses(make_zip("\x80\x02\x8b\xff\xff\xff\x7f."s), "exceeds");                                      // LONG4 2 GiB
+  refuses(make_zip("\x80\x02\x8e"s + u64(huge) + "."), "declared length 1000000000000000 exceeds");  // BINBYTES8
+  refuses(make_zip("\x80\x02\x96"s + u64(huge) + "."), "declared length 1000000000000000 exceeds");  // BYTEARRAY8
+  refuses(make_zip("\x80\x04\x95"s + u64(huge) + "}."), "frame of 1000000000000000 bytes exceeds");  // FRAME
+  refuses(make_zip("\x80\x02\x8b\xff\xff\xff\x7f."s), "exceeds");                                    // LONG4 2 GiB
   refuses(make_zip("\x80\x02\x8b\xff\xff\xff\xff."s), "negative LONG4 length");
   refuses(make_zip("\x80\x02T\xff\xff\xff\xff."s), "negative BINSTRING length");
-  refuses(make_zip("\x80\x02" "B\xff\xff\xff\xff."s), "exceeds");                                      // BINBYTES 4 GiB
+  refuses(make_zip("\x80\x02"
+                   "B\xff\xff\xff\xff."s),
+          "exceeds");  // BINBYTES 4 GiB
   // legacy storage element count of 10^15 (and 2^64 - 1)
   auto legacy = read_bytes(fixture("params_legacy.pth"));
   std::size_t pos = 0;
@@ -251,8 +299,10 @@ TEST_CASE("security: declared sizes of 10^15 and more") {
     pos += unpickle({reinterpret_cast<const std::byte*>(legacy.data()) + pos, legacy.size() - pos}, "x").consumed();
   const std::string hdr = legacy.substr(0, pos);
   const std::string body = "\x80\x02" + dict({{"w", tensor("k", static_cast<std::int64_t>(huge), {4}, {1})}}) + ".";
-  refuses(save(hdr + body + "\x80\x02]" + str("k") + "a." + u64(huge) + floats(4)), "declares 1000000000000000 float32 elements");
-  refuses(save(hdr + body + "\x80\x02]" + str("k") + "a." + u64(~0ull) + floats(4)), "holds 18446744073709551615 elements");
+  refuses(save(hdr + body + "\x80\x02]" + str("k") + "a." + u64(huge) + floats(4)),
+          "declares 1000000000000000 float32 elements");
+  refuses(save(hdr + body + "\x80\x02]" + str("k") + "a." + u64(~0ull) + floats(4)),
+          "holds 18446744073709551615 elements");
   // a storage whose numel times the element size overflows 64 bits
   refuses(make_zip("\x80\x02" + dict({{"w", tensor("0", 1ll << 62, {1}, {1})}}) + ".", {{"0", floats(4)}}),
           "declares 4611686018427387904 float32 elements");
@@ -295,7 +345,8 @@ TEST_CASE("security: overflowing and absurd shapes") {
   // safetensors: dims beyond int64, a float, a negative zero and a non-number
   for (const std::string dims : {"[9223372036854775808]", "[1.5]", "[-0]", "[\"4\"]", "[true]", "[null]", "[[2]]"}) {
     const std::string h = R"({"a":{"dtype":"F32","shape":)" + dims + R"(,"data_offsets":[0,8]}})";
-    refuses(save(u64(h.size()) + h + floats(2), ".safetensors"), "shape holds something other than a non-negative int64");
+    refuses(save(u64(h.size()) + h + floats(2), ".safetensors"),
+            "shape holds something other than a non-negative int64");
   }
   const std::string h = R"({"a":{"dtype":"F32","shape":[65536,65536,65536,65536],"data_offsets":[0,8]}})";
   refuses(save(u64(h.size()) + h + floats(2), ".safetensors"), "overflows");
@@ -336,7 +387,10 @@ TEST_CASE("security: deep and cyclic nesting") {
     m += "c__torch__.m\nM\n)\x81}b";
     for (int i = 0; i < 100; ++i) m += "ub";
     refuses(make_zip("\x80\x02" + m + ".", {}, true), "TorchScript module nesting too deep");
-    refuses(make_zip("\x80\x02" "c__torch__.m\nM\n)\x81q\x00}("s + str("self") + "h\x00ub."s, {}, true),
+    refuses(make_zip("\x80\x02"
+                     "c__torch__.m\nM\n)\x81q\x00}("s +
+                         str("self") + "h\x00ub."s,
+                     {}, true),
             "TorchScript module nesting too deep");
   }
 }

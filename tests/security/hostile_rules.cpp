@@ -30,7 +30,8 @@ struct temp_tree {
   fs::path root;
   temp_tree() {
     static int n = 0;
-    root = fs::path(GRAFT_BINARY_DIR) / "security-scratch" / ("rules-" + std::to_string(::getpid()) + "-" + std::to_string(n++));
+    root = fs::path(GRAFT_BINARY_DIR) / "security-scratch" /
+           ("rules-" + std::to_string(::getpid()) + "-" + std::to_string(n++));
     fs::create_directories(root);
   }
   ~temp_tree() {
@@ -127,7 +128,8 @@ TEST_CASE("security rules: import cycles, missing imports, non-files") {
 
 TEST_CASE("security rules: a long import chain and a wide diamond load once each") {
   temp_tree t;
-  for (int i = 0; i < 300; ++i) t.write("c" + std::to_string(i) + ".graft", "use \"c" + std::to_string(i + 1) + ".graft\"\n");
+  for (int i = 0; i < 300; ++i)
+    t.write("c" + std::to_string(i) + ".graft", "use \"c" + std::to_string(i + 1) + ".graft\"\n");
   t.write("c300.graft", "strip \"module.\"\n");
   CHECK_NOTHROW(load_rules(t.root / "c0.graft", no_installed()));
   std::string many;
@@ -146,12 +148,14 @@ TEST_CASE("security rules: binary garbage, NUL bytes, odd encodings") {
                              "nul.graft:2:1: expected a statement");
   loads_or_refuses("strip \"a\0b\"\n"s);  // a NUL inside a quoted pattern is just a byte
   throws<graft::parse_error>([] { load_rules_text("nul.graft", "stri\0p \"a\"\n"s, no_installed()); }, "saw 'stri'");
-  throws<graft::parse_error>([] { load_rules_text("nul.graft", std::string(4096, '\0'), no_installed()); }, "saw byte 0x00");
+  throws<graft::parse_error>([] { load_rules_text("nul.graft", std::string(4096, '\0'), no_installed()); },
+                             "saw byte 0x00");
   // a UTF-8 byte-order mark, UTF-16, invalid UTF-8
   loads_or_refuses("\xef\xbb\xbfstrip \"module.\"\n");
   throws<graft::parse_error>([] { load_rules_text("u16.graft", "s\0t\0r\0i\0p\0"s, no_installed()); }, "u16.graft:1:");
   loads_or_refuses("exclude \"\xff\xfe\xc3\x28\"\n");
-  throws<graft::parse_error>([] { load_rules_text("u8.graft", "\xc3\xa9xclude \"x\"\n", no_installed()); }, "u8.graft:1:1:");
+  throws<graft::parse_error>([] { load_rules_text("u8.graft", "\xc3\xa9xclude \"x\"\n", no_installed()); },
+                             "u8.graft:1:1:");
   // an escape or a string cut by the end of the file
   throws<graft::parse_error>([] { load_rules_text("eof.graft", "strip \"abc\\", no_installed()); }, "eof.graft:1:");
   throws<graft::parse_error>([] { load_rules_text("eof.graft", "strip \"abc", no_installed()); }, "closing '\"'");
@@ -160,10 +164,12 @@ TEST_CASE("security rules: binary garbage, NUL bytes, odd encodings") {
 }
 
 TEST_CASE("security rules: CRLF line ends") {
-  CHECK_NOTHROW(load_rules_text("crlf.graft", "strip \"module.\"\r\nexclude \"a.b\"\r\n# c\r\nmode lenient\r\n", no_installed()));
+  CHECK_NOTHROW(
+      load_rules_text("crlf.graft", "strip \"module.\"\r\nexclude \"a.b\"\r\n# c\r\nmode lenient\r\n", no_installed()));
   // positions stay right with CRLF
-  throws<graft::parse_error>([] { load_rules_text("crlf.graft", "strip \"a\"\r\nstrip \"b\"\r\nstrip 7\r\n", no_installed()); },
-                             "crlf.graft:3:7:");
+  throws<graft::parse_error>(
+      [] { load_rules_text("crlf.graft", "strip \"a\"\r\nstrip \"b\"\r\nstrip 7\r\n", no_installed()); },
+      "crlf.graft:3:7:");
   // a CR inside a string is refused, as a LF is
   throws<graft::parse_error>([] { load_rules_text("cr.graft", "strip \"a\rb\"\n", no_installed()); }, "cr.graft:1:");
   loads_or_refuses("strip \"a\"\r\r\r\n\rexclude \"b\"\r");
@@ -172,26 +178,35 @@ TEST_CASE("security rules: CRLF line ends") {
 TEST_CASE("security rules: huge lines, nesting and counts") {
   const std::string mb(1u << 20, 'a');
   // a 1 MB line of a name: one error, a clipped excerpt
-  throws<graft::parse_error>([&] { load_rules_text("long.graft", mb, no_installed()); }, "long.graft:1:1: expected a statement");
+  throws<graft::parse_error>([&] { load_rules_text("long.graft", mb, no_installed()); },
+                             "long.graft:1:1: expected a statement");
   throws<graft::parse_error>([&] { load_rules_text("long.graft", "strip " + mb, no_installed()); }, "long.graft:1:7:");
   throws<graft::parse_error>([&] { load_rules_text("long.graft", "strip \"" + mb, no_installed()); }, "closing '\"'");
-  throws<graft::parse_error>([&] { load_rules_text("long.graft", "strip \"x\" " + std::string(1u << 20, ' ') + "@", no_installed()); },
-                             "long.graft:1:1048587:");
+  throws<graft::parse_error>(
+      [&] { load_rules_text("long.graft", "strip \"x\" " + std::string(1u << 20, ' ') + "@", no_installed()); },
+      "long.graft:1:1048587:");
   // a valid 1 MB line
   loads_or_refuses("exclude \"" + mb + "\"\n");
   // 100,000 nested brackets of each kind
   for (char open : {'[', '(', '{'}) {
     const std::string nest = std::string(100000, open);
     throws<graft::parse_error>([&] { load_rules_text("nest.graft", nest, no_installed()); }, "nest.graft:1:1:");
-    throws<graft::parse_error>([&] { load_rules_text("nest.graft", "joints j = " + nest, no_installed()); }, "nest.graft:1:");
-    throws<graft::parse_error>([&] { load_rules_text("nest.graft", "reshape \"w\" { dim 0 = " + nest, no_installed()); },
+    throws<graft::parse_error>([&] { load_rules_text("nest.graft", "joints j = " + nest, no_installed()); },
                                "nest.graft:1:");
+    throws<graft::parse_error>(
+        [&] { load_rules_text("nest.graft", "reshape \"w\" { dim 0 = " + nest, no_installed()); }, "nest.graft:1:");
   }
   // counts and dimensions that do not fit in 64 bits
-  throws<graft::parse_error>([] { load_rules_text("n.graft", "joints a = [x]\njoints b = [y]\nreshape \"w\" { dim 0 = drop 99999999999999999999999 }\n", no_installed()); },
-                             "n.graft:3:");
+  throws<graft::parse_error>(
+      [] {
+        load_rules_text("n.graft",
+                        "joints a = [x]\njoints b = [y]\nreshape \"w\" { dim 0 = drop 99999999999999999999999 }\n",
+                        no_installed());
+      },
+      "n.graft:3:");
   loads_or_refuses("joints a = [x]\njoints b = [y]\nreshape \"w\" { dim 99999999999999999999 = a -> b }\n");
-  loads_or_refuses("joints a = [x]\njoints b = [x]\nreshape \"w\" { dim -9223372036854775808 = a -> b, new 9223372036854775807 }\n");
+  loads_or_refuses(
+      "joints a = [x]\njoints b = [x]\nreshape \"w\" { dim -9223372036854775808 = a -> b, new 9223372036854775807 }\n");
   // a joint set of 100,000 joints, one of 100,000 copies of the same joint
   {
     std::string big = "joints big = [j0";

@@ -20,13 +20,13 @@
 
 namespace {
 
-const std::vector<std::string> coco = {"nose",         "left_eye",       "right_eye",  "left_ear",    "right_ear",
+const std::vector<std::string> coco = {"nose",          "left_eye",       "right_eye",  "left_ear",    "right_ear",
                                        "left_shoulder", "right_shoulder", "left_elbow", "right_elbow", "left_wrist",
-                                       "right_wrist",  "left_hip",       "right_hip",  "left_knee",   "right_knee",
-                                       "left_ankle",   "right_ankle"};
-const std::vector<std::string> crowdpose = {"left_shoulder", "right_shoulder", "left_elbow", "right_elbow", "left_wrist",
-                                            "right_wrist",   "left_hip",       "right_hip",  "left_knee",   "right_knee",
-                                            "left_ankle",    "right_ankle",    "head",       "neck"};
+                                       "right_wrist",   "left_hip",       "right_hip",  "left_knee",   "right_knee",
+                                       "left_ankle",    "right_ankle"};
+const std::vector<std::string> crowdpose = {
+    "left_shoulder", "right_shoulder", "left_elbow", "right_elbow", "left_wrist",  "right_wrist", "left_hip",
+    "right_hip",     "left_knee",      "right_knee", "left_ankle",  "right_ankle", "head",        "neck"};
 
 int make(const std::string& manifest, const std::string& out, int seed) {
   const graft::tensor_set shapes = graft::io::read_manifest(manifest);
@@ -62,8 +62,8 @@ int verify(const std::string& src_path, const std::string& template_path, const 
     const bool ok = s >= 0 ? at::equal(row, src.at("final_layers.1.weight")[s])
                            : at::equal(row, templ.at("final_layers.1.weight")[static_cast<long>(d)]);
     failures += ok ? 0 : 1;
-    std::printf("%-16s %-10s %s\n", crowdpose[d].c_str(),
-                s >= 0 ? ("coco " + std::to_string(s)).c_str() : "template", ok ? "identical" : "DIFFERENT");
+    std::printf("%-16s %-10s %s\n", crowdpose[d].c_str(), s >= 0 ? ("coco " + std::to_string(s)).c_str() : "template",
+                ok ? "identical" : "DIFFERENT");
   }
   std::size_t copied = 0;
   for (const auto& [name, t] : out) {

@@ -112,8 +112,9 @@ struct apply_command {
       }
       bytes += records.back().nbytes();
     }
-    if (progress) std::fprintf(stderr, "\rapplying %zu/%zu, writing %s\n", target.tensors.size(),
-                               target.tensors.size(), out.c_str());
+    if (progress)
+      std::fprintf(stderr, "\rapplying %zu/%zu, writing %s\n", target.tensors.size(), target.tensors.size(),
+                   out.c_str());
     io::write_options wo;
     wo.inputs = {in.from, in.onto};
     if (ends_with(out, ".safetensors")) {
@@ -123,9 +124,10 @@ struct apply_command {
       po.inputs = wo.inputs;
       io::write_pth(out, records, po);
     }
-    (json ? std::cerr : std::cout) << "wrote " << out << ": " << records.size() << " tensors, " << megabytes(bytes) << " (copied "
-              << p.count(category::copied) << ", mapped " << p.count(category::mapped) << ", synthesized "
-              << p.count(category::synthesized) << ", kept " << p.count(category::kept) << ")\n";
+    (json ? std::cerr : std::cout) << "wrote " << out << ": " << records.size() << " tensors, " << megabytes(bytes)
+                                   << " (copied " << p.count(category::copied) << ", mapped "
+                                   << p.count(category::mapped) << ", synthesized " << p.count(category::synthesized)
+                                   << ", kept " << p.count(category::kept) << ")\n";
     return 0;
   }
 };

@@ -39,8 +39,8 @@ inline std::string summarize(const rules::ruleset& r) {
   return count(r.joint_sets.size(), "joint set", "joint sets") + ", " + count(declared_maps, "map", "maps") + ", " +
          count(r.renames.size(), "rename", "renames") + ", " +
          count(r.includes.size() + r.excludes.size() + r.keeps.size(), "filter", "filters") + ", " +
-         count(r.reshapes.size(), "reshape", "reshapes") + ", " + count(r.expects.size(), "expect", "expects") +
-         " (" + count(r.files.size(), "file", "files") + ")";
+         count(r.reshapes.size(), "reshape", "reshapes") + ", " + count(r.expects.size(), "expect", "expects") + " (" +
+         count(r.files.size(), "file", "files") + ")";
 }
 
 struct check_command {

@@ -19,7 +19,8 @@ struct inspect_command {
   bool json = false;
 
   void add_to(CLI::App& app, int& exit_code) {
-    auto* cmd = app.add_subcommand("inspect", "Show a checkpoint's format, wrapper keys and tensors (reads headers only)");
+    auto* cmd =
+        app.add_subcommand("inspect", "Show a checkpoint's format, wrapper keys and tensors (reads headers only)");
     cmd->add_option("FILE", file, "A checkpoint (.pth, .pt, .safetensors) or a manifest (.tsv)")->required();
     cmd->add_option("--key", key, "Entry that holds the state dict (default: found automatically)")->type_name("K");
     cmd->add_flag("--json", json, "Print JSON");
@@ -80,7 +81,8 @@ struct inspect_command {
     if (!ck.skipped.empty()) std::cout << "  not tensors: " << ck.skipped.size() << " entries skipped\n";
     std::cout << "\n";
     if (tensors.size() <= 40) {
-      for (const auto& t : tensors) std::cout << "  " << t.name << "  " << shape_str(t.shape) << " " << dtype_name(t.type) << "\n";
+      for (const auto& t : tensors)
+        std::cout << "  " << t.name << "  " << shape_str(t.shape) << " " << dtype_name(t.type) << "\n";
     } else {
       for (const auto& f : fold_names(names)) std::cout << "  " << f.label << "  (" << f.count << ")\n";
     }

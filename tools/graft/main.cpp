@@ -1,8 +1,8 @@
 // The graft command-line tool: check, plan, explain, inspect, apply.
 // Exit codes: 0 success; 1 the plan violates policy (strict mode, expect); 2 bad usage or unreadable input.
 
-#include "check.hpp"
 #include "apply.hpp"
+#include "check.hpp"
 #include "inspect.hpp"
 #include "plan.hpp"
 

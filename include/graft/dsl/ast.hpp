@@ -123,7 +123,8 @@ struct blocked_segment {
 };
 
 /// One segment of a dimension layout.
-struct segment : boost::spirit::x3::variant<keep_segment, count_segment, joint_segment, grouped_segment, blocked_segment> {
+struct segment
+    : boost::spirit::x3::variant<keep_segment, count_segment, joint_segment, grouped_segment, blocked_segment> {
   using base_type::base_type;
   using base_type::operator=;
 };

@@ -79,7 +79,9 @@ inline const auto skipper = x3::rule<skipper_tag>{"whitespace"} =
 // ---- symbol tables -------------------------------------------------------------------------
 
 struct filter_kinds : x3::symbols<ast::filter_kind> {
-  filter_kinds() { add("include", ast::filter_kind::include)("exclude", ast::filter_kind::exclude)("keep", ast::filter_kind::keep); }
+  filter_kinds() {
+    add("include", ast::filter_kind::include)("exclude", ast::filter_kind::exclude)("keep", ast::filter_kind::keep);
+  }
 };
 struct count_kinds : x3::symbols<ast::count_kind> {
   count_kinds() { add("drop", ast::count_kind::drop)("new", ast::count_kind::fresh); }
@@ -93,9 +95,9 @@ struct shape_op_kinds : x3::symbols<ast::shape_op_kind> {
 };
 struct categories : x3::symbols<ast::category> {
   categories() {
-    add("copied", ast::category::copied)("mapped", ast::category::mapped)(
-        "synthesized", ast::category::synthesized)("kept", ast::category::kept)("excluded", ast::category::excluded)(
-        "unused", ast::category::unused)("conflict", ast::category::conflict);
+    add("copied", ast::category::copied)("mapped", ast::category::mapped)("synthesized", ast::category::synthesized)(
+        "kept", ast::category::kept)("excluded", ast::category::excluded)("unused", ast::category::unused)(
+        "conflict", ast::category::conflict);
   }
 };
 struct plan_modes : x3::symbols<ast::plan_mode> {
@@ -162,8 +164,10 @@ inline const x3::rule<filter_id, ast::filter_stmt> filter_stmt = "include, exclu
 inline const x3::rule<keep_segment_id, ast::keep_segment> keep_segment = "keep";
 inline const x3::rule<count_segment_id, ast::count_segment> count_segment = "drop or new";
 inline const x3::rule<joint_segment_id, ast::joint_segment> joint_segment = "a joint layout (A -> B)";
-inline const x3::rule<grouped_segment_id, ast::grouped_segment> grouped_segment = "a grouped joint layout ((A -> B) * k)";
-inline const x3::rule<blocked_segment_id, ast::blocked_segment> blocked_segment = "a blocked joint layout (k * (A -> B))";
+inline const x3::rule<grouped_segment_id, ast::grouped_segment> grouped_segment =
+    "a grouped joint layout ((A -> B) * k)";
+inline const x3::rule<blocked_segment_id, ast::blocked_segment> blocked_segment =
+    "a blocked joint layout (k * (A -> B))";
 inline const x3::rule<segment_id, ast::segment> segment =
     "a layout segment (keep, keep N, drop N, new N, A -> B, (A -> B) * k, k * (A -> B))";
 inline const x3::rule<dim_op_id, ast::dim_op> dim_op = "dim";
@@ -188,17 +192,17 @@ inline const auto ident_def = here >> name_text;
 inline const auto string_body_def = x3::lexeme['"' > *(('\\' > escape) | ~x3::char_("\"\\\n\r")) > closing_quote];
 inline const auto string_lit_def = here >> string_body;
 /// One or more quoted strings separated by commas (a list may span lines).
-inline const auto string_list = x3::rule<struct string_list_tag, std::vector<ast::string_lit>>{"a quoted string"} =
-    string_lit > *(',' > string_lit);
+inline const auto string_list = x3::rule<struct string_list_tag, std::vector<ast::string_lit>>{
+    "a quoted string"} = string_lit > *(',' > string_lit);
 inline const auto count_def = x3::uint_parser<std::int64_t>{};
 inline const auto dim_index_def = x3::int_parser<std::int64_t>{};
 
 inline const auto use_stmt_def = here >> keyword("use") > string_lit;
 /// One or more names separated by commas.
-inline const auto ident_list = x3::rule<struct ident_list_tag, std::vector<ast::ident>>{"a name"} =
-    ident > *(',' > ident);
-inline const auto joints_stmt_def =
-    here >> keyword("joints") > ident > equals > open_bracket > ident_list > close_bracket;
+inline const auto ident_list = x3::rule<struct ident_list_tag, std::vector<ast::ident>>{"a name"} = ident >
+                                                                                                    *(',' > ident);
+inline const auto joints_stmt_def = here >> keyword("joints") > ident > equals > open_bracket > ident_list
+                                    > close_bracket;
 inline const auto joint_source_def = (keyword("mean") >> x3::attr(true) > open_paren > ident_list > close_paren) |
                                      (x3::attr(false) >> x3::repeat(1)[ident]);
 inline const auto map_entry_def = ident > equals > joint_source;
@@ -214,8 +218,8 @@ inline const auto joint_segment_def = here >> ident > arrow > ident;
 inline const auto grouped_segment_def = here >> '(' > ident > arrow > ident > close_paren > times > count;
 inline const auto blocked_segment_def = here >> count >> '*' > open_paren > ident > arrow > ident > close_paren;
 inline const auto segment_def = keep_segment | count_segment | grouped_segment | blocked_segment | joint_segment;
-inline const auto segment_list = x3::rule<struct segment_list_tag, std::vector<ast::segment>>{segment.name} =
-    segment > *(',' > segment);
+inline const auto segment_list = x3::rule<struct segment_list_tag, std::vector<ast::segment>>{
+    segment.name} = segment > *(',' > segment);
 inline const auto dim_op_def = here >> keyword("dim") > dim_index > equals > segment_list;
 inline const auto shape_op_def = here >> whole_word(shape_op_words) >> *dim_index;
 inline const auto reshape_op_def = dim_op | shape_op;

@@ -78,13 +78,13 @@ inline ast::file parse(const std::shared_ptr<const source_text>& source) {
   const char* first = begin;
   ast::file result;
   try {
-    const bool ok = x3::phrase_parse(first, end, x3::with<grammar::text_begin_tag>(begin)[grammar::file],
-                                     grammar::skipper, result);
+    const bool ok =
+        x3::phrase_parse(first, end, x3::with<grammar::text_begin_tag>(begin)[grammar::file], grammar::skipper, result);
     first = detail::skip_blanks(first, end);
     if (!ok || first != end) {
-      throw parse_error(source_location(source, static_cast<std::size_t>(first - begin)),
-                        std::string("expected ") + grammar::statement.name + ", saw " +
-                            detail::describe_token(first, end));
+      throw parse_error(
+          source_location(source, static_cast<std::size_t>(first - begin)),
+          std::string("expected ") + grammar::statement.name + ", saw " + detail::describe_token(first, end));
     }
   } catch (const x3::expectation_failure<const char*>& failure) {
     const char* where = failure.where();

@@ -39,18 +39,18 @@ namespace graft::io {
 
 /// A checkpoint read by read_checkpoint.
 struct checkpoint {
-  std::string path;                        ///< the file
-  std::string format;                      ///< "pth-zip", "pth-legacy", "torchscript" or "safetensors"
-  std::vector<std::string> top_level_keys; ///< string keys of the top-level dict (torch.save files)
-  std::string chosen_key;                  ///< where the state dict was found ("" = top level)
-  std::vector<tensor_record> tensors;      ///< the state dict, in file order
-  std::vector<std::string> skipped;        ///< entries of the state dict that are not tensors
-  metadata_t metadata;                     ///< safetensors "__metadata__"
+  std::string path;                         ///< the file
+  std::string format;                       ///< "pth-zip", "pth-legacy", "torchscript" or "safetensors"
+  std::vector<std::string> top_level_keys;  ///< string keys of the top-level dict (torch.save files)
+  std::string chosen_key;                   ///< where the state dict was found ("" = top level)
+  std::vector<tensor_record> tensors;       ///< the state dict, in file order
+  std::vector<std::string> skipped;         ///< entries of the state dict that are not tensors
+  metadata_t metadata;                      ///< safetensors "__metadata__"
 };
 
 /// The wrapper keys tried, in order, when looking for a state dict inside a training checkpoint.
 inline constexpr std::string_view state_dict_keys[] = {
-    "state_dict", "model_state_dict", "best_state_dict", "state_dict_ema", "model", "model_state",
+    "state_dict", "model_state_dict", "best_state_dict", "state_dict_ema", "model",  "model_state",
     "net",        "network",          "module",          "weights",        "params", "ema"};
 
 namespace detail {
@@ -92,11 +92,13 @@ inline std::string join_keys(const std::vector<std::string>& keys) {
 
 inline void collect_state_dict(const pickled_checkpoint& pc, const pickle_value& d, checkpoint& out) {
   for (const auto& [k, v] : d.entries) {
-    std::string name = k->kind == pickle_kind::string ? k->text
+    std::string name = k->kind == pickle_kind::string    ? k->text
                        : k->kind == pickle_kind::integer ? std::to_string(k->integer)
                                                          : std::string("<") + kind_name(k->kind) + ">";
-    if (v->kind == pickle_kind::tensor) out.tensors.push_back(pc.bind(*v, name));
-    else out.skipped.push_back(name);
+    if (v->kind == pickle_kind::tensor)
+      out.tensors.push_back(pc.bind(*v, name));
+    else
+      out.skipped.push_back(name);
   }
 }
 
@@ -119,7 +121,8 @@ inline void collect_script(const pickled_checkpoint& pc, const pickle_value& obj
 
 inline void select_torchscript(const pickled_checkpoint& pc, const std::optional<std::string>& key, checkpoint& out) {
   const pickle_value* obj = &pc.doc.root();
-  if (obj->kind != pickle_kind::object) throw checkpoint_error(pc.path + ": TorchScript archive does not hold a module");
+  if (obj->kind != pickle_kind::object)
+    throw checkpoint_error(pc.path + ": TorchScript archive does not hold a module");
   if (!obj->items.empty() && obj->items[0]->kind == pickle_kind::dict)
     for (const auto& [k, v] : obj->items[0]->entries)
       if (k->kind == pickle_kind::string && v->kind == pickle_kind::object) out.top_level_keys.push_back(k->text);
@@ -149,7 +152,8 @@ inline void select_state_dict(const pickled_checkpoint& pc, const std::optional<
   if (key) {
     const pickle_value* v = key->empty() ? &root : find_path(root, *key);
     if (v == nullptr)
-      throw checkpoint_error(pc.path + ": no key " + quote_name(*key) + " (top-level keys: " + join_keys(out.top_level_keys) + ")");
+      throw checkpoint_error(pc.path + ": no key " + quote_name(*key) +
+                             " (top-level keys: " + join_keys(out.top_level_keys) + ")");
     if (v->kind != pickle_kind::dict)
       throw checkpoint_error(pc.path + ": " + quote_name(*key) + " is a " + kind_name(v->kind) + ", not a state dict");
     out.chosen_key = *key;
@@ -207,14 +211,17 @@ inline checkpoint read_checkpoint(const std::string& path, std::optional<std::st
   out.path = path;
   const std::byte* d = file->data();
   const std::size_t n = file->size();
-  bool pth = (n >= 4 && detail::load_u32(d) == 0x04034b50) || (n >= 3 && d[0] == std::byte{0x80} && d[2] == std::byte{0x8a});
+  bool pth =
+      (n >= 4 && detail::load_u32(d) == 0x04034b50) || (n >= 3 && d[0] == std::byte{0x80} && d[2] == std::byte{0x8a});
   const bool named_safetensors = path.size() >= 12 && path.compare(path.size() - 12, 12, ".safetensors") == 0;
   bool safetensors = named_safetensors || (n >= 9 && d[8] == std::byte{'{'});
   if (pth) {
     pickled_checkpoint pc = read_pth(std::move(file));
     out.format = pc.format;
-    if (pc.format == "torchscript") detail::select_torchscript(pc, key, out);
-    else detail::select_state_dict(pc, key, out);
+    if (pc.format == "torchscript")
+      detail::select_torchscript(pc, key, out);
+    else
+      detail::select_state_dict(pc, key, out);
     return out;
   }
   if (safetensors) {

@@ -63,9 +63,12 @@ inline tensor_set parse_manifest(std::string_view text, const std::string& origi
       }
     }
     if (fields.size() == 4) {
-      if (fields[3] == "param") t.role = tensor_role::param;
-      else if (fields[3] == "buffer") t.role = tensor_role::buffer;
-      else fail("fourth field must be 'param' or 'buffer', not '" + std::string(fields[3]) + "'");
+      if (fields[3] == "param")
+        t.role = tensor_role::param;
+      else if (fields[3] == "buffer")
+        t.role = tensor_role::buffer;
+      else
+        fail("fourth field must be 'param' or 'buffer', not '" + std::string(fields[3]) + "'");
     }
     out.push_back(std::move(t));
   }

@@ -42,23 +42,23 @@ enum class pickle_kind : std::uint8_t {
 
 /// A storage referenced by a persistent id ('storage', type, key, location, numel[, view]).
 struct storage_ref {
-  std::string key;                   ///< storage key: zip record data/<key>, or legacy root key
-  dtype type = dtype::float32;       ///< element type from the storage class
-  std::string location;              ///< "cpu", "cuda:0", ...
-  std::int64_t numel = 0;            ///< elements in the (root) storage
-  std::int64_t view_offset = 0;      ///< legacy storage views: element offset into the root storage
-  std::int64_t view_numel = -1;      ///< legacy storage views: elements in the view (-1: whole storage)
+  std::string key;               ///< storage key: zip record data/<key>, or legacy root key
+  dtype type = dtype::float32;   ///< element type from the storage class
+  std::string location;          ///< "cpu", "cuda:0", ...
+  std::int64_t numel = 0;        ///< elements in the (root) storage
+  std::int64_t view_offset = 0;  ///< legacy storage views: element offset into the root storage
+  std::int64_t view_numel = -1;  ///< legacy storage views: elements in the view (-1: whole storage)
 };
 
 struct pickle_value;
 
 /// A tensor as the pickle describes it (not yet bound to bytes).
 struct tensor_ref {
-  const pickle_value* storage = nullptr;  ///< the storage value (kind storage)
-  std::int64_t storage_offset = 0;        ///< in elements
-  shape_t shape;                          ///< sizes
-  std::vector<std::int64_t> strides;      ///< strides in elements
-  bool requires_grad = false;             ///< as pickled
+  const pickle_value* storage = nullptr;    ///< the storage value (kind storage)
+  std::int64_t storage_offset = 0;          ///< in elements
+  shape_t shape;                            ///< sizes
+  std::vector<std::int64_t> strides;        ///< strides in elements
+  bool requires_grad = false;               ///< as pickled
   tensor_role role = tensor_role::unknown;  ///< param when rebuilt through _rebuild_parameter
 };
 
@@ -146,9 +146,9 @@ private:
 
 /// Limits and modes of the restricted unpickler.
 struct unpickle_options {
-  std::size_t max_mark_depth = 1000;     ///< deepest MARK nesting accepted
-  std::size_t max_memo = 1u << 24;       ///< most memo entries
-  std::size_t max_stack = 1u << 20;      ///< most values on the stack
+  std::size_t max_mark_depth = 1000;  ///< deepest MARK nesting accepted
+  std::size_t max_memo = 1u << 24;    ///< most memo entries
+  std::size_t max_stack = 1u << 20;   ///< most values on the stack
   /// Most values plus container insertions per pickle: bounds memory on hostile input
   /// (a state dict with 100k tensors needs about 2M).
   std::size_t max_values = 1u << 23;
@@ -166,9 +166,9 @@ inline std::optional<dtype> storage_class_dtype(std::string_view name) noexcept 
     dtype type;
   };
   static constexpr entry table[] = {
-      {"FloatStorage", dtype::float32},   {"HalfStorage", dtype::float16}, {"BFloat16Storage", dtype::bfloat16},
-      {"DoubleStorage", dtype::float64},  {"CharStorage", dtype::int8},    {"ShortStorage", dtype::int16},
-      {"IntStorage", dtype::int32},       {"LongStorage", dtype::int64},   {"ByteStorage", dtype::uint8},
+      {"FloatStorage", dtype::float32},  {"HalfStorage", dtype::float16}, {"BFloat16Storage", dtype::bfloat16},
+      {"DoubleStorage", dtype::float64}, {"CharStorage", dtype::int8},    {"ShortStorage", dtype::int16},
+      {"IntStorage", dtype::int32},      {"LongStorage", dtype::int64},   {"ByteStorage", dtype::uint8},
       {"BoolStorage", dtype::bool_},
   };
   for (const auto& e : table)
@@ -196,9 +196,8 @@ inline std::string_view storage_class_name(dtype t) noexcept {
 /// True for the globals the unpickler accepts ("module.name").
 inline bool allowed_global(std::string_view module, std::string_view name, bool torchscript) {
   if (module == "collections" && name == "OrderedDict") return true;
-  if (module == "torch._utils" &&
-      (name == "_rebuild_tensor_v2" || name == "_rebuild_tensor" || name == "_rebuild_parameter" ||
-       name == "_rebuild_parameter_with_state"))
+  if (module == "torch._utils" && (name == "_rebuild_tensor_v2" || name == "_rebuild_tensor" ||
+                                   name == "_rebuild_parameter" || name == "_rebuild_parameter_with_state"))
     return true;
   if (module == "torch.cuda" && storage_class_dtype(name)) return true;  // storages saved from a GPU
   if (module == "torch") {
@@ -266,7 +265,8 @@ private:
 
   const std::byte* take(std::uint64_t n) {
     if (n > left())
-      fail("declared length " + std::to_string(n) + " exceeds the " + std::to_string(left()) + " bytes left (truncated?)");
+      fail("declared length " + std::to_string(n) + " exceeds the " + std::to_string(left()) +
+           " bytes left (truncated?)");
     const std::byte* q = p_;
     p_ += n;
     return q;
@@ -378,7 +378,8 @@ private:
     const auto& a = args->items;
     bool v2 = fn == "torch._utils._rebuild_tensor_v2";
     if (a.size() < 4 || (v2 && a.size() < 6)) fail(fn + " called with " + std::to_string(a.size()) + " arguments");
-    if (a[0]->kind != pickle_kind::storage) fail(fn + ": first argument is a " + kind_name(a[0]->kind) + ", not a storage");
+    if (a[0]->kind != pickle_kind::storage)
+      fail(fn + ": first argument is a " + kind_name(a[0]->kind) + ", not a storage");
     if (!is_int(a[1])) fail(fn + ": storage offset is not an int");
     value* t = make(pickle_kind::tensor);
     t->tensor_mut().storage = a[0];
@@ -393,8 +394,10 @@ private:
   }
 
   value* call(value* callable, value* args, const char* op) {
-    if (callable->kind != pickle_kind::global) fail(std::string(op) + " on a " + kind_name(callable->kind) + ", not a callable");
-    if (args->kind != pickle_kind::tuple) fail(std::string(op) + " with arguments that are a " + kind_name(args->kind) + ", not a tuple");
+    if (callable->kind != pickle_kind::global)
+      fail(std::string(op) + " on a " + kind_name(callable->kind) + ", not a callable");
+    if (args->kind != pickle_kind::tuple)
+      fail(std::string(op) + " with arguments that are a " + kind_name(args->kind) + ", not a tuple");
     const std::string& fn = callable->text;
     const auto& a = args->items;
     if (fn == "collections.OrderedDict") {
@@ -408,7 +411,8 @@ private:
       }
       return d;
     }
-    if (fn == "torch._utils._rebuild_tensor_v2" || fn == "torch._utils._rebuild_tensor") return rebuild_tensor(fn, args);
+    if (fn == "torch._utils._rebuild_tensor_v2" || fn == "torch._utils._rebuild_tensor")
+      return rebuild_tensor(fn, args);
     if (fn == "torch._utils._rebuild_parameter" || fn == "torch._utils._rebuild_parameter_with_state") {
       if (a.size() < 2 || a[0]->kind != pickle_kind::tensor) fail(fn + " called without a tensor");
       value* t = make(pickle_kind::tensor);
@@ -427,9 +431,12 @@ private:
       value* s = make(pickle_kind::string);
       for (std::size_t i = 0; i < a.size(); ++i) {
         if (i) s->text += ":";
-        if (a[i]->kind == pickle_kind::string) s->text += a[i]->text;
-        else if (is_int(a[i])) s->text += std::to_string(a[i]->integer);
-        else fail("torch.device called with unexpected arguments");
+        if (a[i]->kind == pickle_kind::string)
+          s->text += a[i]->text;
+        else if (is_int(a[i]))
+          s->text += std::to_string(a[i]->integer);
+        else
+          fail("torch.device called with unexpected arguments");
       }
       return s;
     }
@@ -453,10 +460,13 @@ private:
       }
       return b;
     }
-    if (fn == "builtins.set" || fn == "builtins.frozenset" || fn == "__builtin__.set" || fn == "__builtin__.frozenset") {
+    if (fn == "builtins.set" || fn == "builtins.frozenset" || fn == "__builtin__.set" ||
+        fn == "__builtin__.frozenset") {
       value* l = make(pickle_kind::list);
-      if (a.size() == 1 && is_seq(a[0])) l->items = a[0]->items;
-      else if (!a.empty()) fail(fn + " called with unexpected arguments");
+      if (a.size() == 1 && is_seq(a[0]))
+        l->items = a[0]->items;
+      else if (!a.empty())
+        fail(fn + " called with unexpected arguments");
       return l;
     }
     if (fn == "numpy.dtype" || fn == "numpy.core.multiarray.scalar" || fn == "numpy._core.multiarray.scalar") {
@@ -494,7 +504,8 @@ private:
     std::string_view cls = a[1]->text;
     if (cls.rfind("torch.", 0) == 0) cls.remove_prefix(6);
     if (cls.rfind("cuda.", 0) == 0) cls.remove_prefix(5);
-    if (!detail::storage_class_dtype(cls)) fail("persistent id: unknown storage type " + detail::quote_name(a[1]->text));
+    if (!detail::storage_class_dtype(cls))
+      fail("persistent id: unknown storage type " + detail::quote_name(a[1]->text));
     if (a[2]->kind != pickle_kind::string) fail("persistent id: storage key is not a string");
     if (a[3]->kind != pickle_kind::string) fail("persistent id: storage location is not a string");
     if (!is_int(a[4]) || a[4]->integer < 0) fail("persistent id: storage size is not a non-negative int");
@@ -510,7 +521,8 @@ private:
         fail("persistent id: malformed storage view metadata");
       s->storage_mut().view_offset = vm->items[1]->integer;
       s->storage_mut().view_numel = vm->items[2]->integer;
-      if (s->storage_mut().view_offset > s->storage_mut().numel || s->storage_mut().view_numel > s->storage_mut().numel - s->storage_mut().view_offset)
+      if (s->storage_mut().view_offset > s->storage_mut().numel ||
+          s->storage_mut().view_numel > s->storage_mut().numel - s->storage_mut().view_offset)
         fail("persistent id: storage view lies outside its storage");
     }
     doc_.storages_.push_back(s);
@@ -552,12 +564,14 @@ private:
         }
         case 0x95: {  // FRAME
           auto n = u(8);
-          if (n > left()) fail("frame of " + std::to_string(n) + " bytes exceeds the " + std::to_string(left()) + " bytes left");
+          if (n > left())
+            fail("frame of " + std::to_string(n) + " bytes exceeds the " + std::to_string(left()) + " bytes left");
           break;
         }
         case '.': {  // STOP
           if (!marks_.empty()) fail("STOP inside an open MARK");
-          if (stack_.size() != 1) fail("STOP with " + std::to_string(stack_.size()) + " values on the stack (expected 1)");
+          if (stack_.size() != 1)
+            fail("STOP with " + std::to_string(stack_.size()) + " values on the stack (expected 1)");
           doc_.root_ = stack_.back();
           return;
         }
@@ -580,7 +594,7 @@ private:
         case 'K': push(make_int(static_cast<std::int64_t>(u(1)))); break;
         case 'M': push(make_int(static_cast<std::int64_t>(u(2)))); break;
         case 0x8a: push(make_long(u(1))); break;  // LONG1
-        case 0x8b: {                               // LONG4
+        case 0x8b: {                              // LONG4
           auto n = static_cast<std::int32_t>(static_cast<std::uint32_t>(u(4)));
           if (n < 0) fail("negative LONG4 length");
           push(make_long(static_cast<std::uint64_t>(n)));
@@ -605,10 +619,10 @@ private:
           push(make_string(pickle_kind::string, static_cast<std::uint64_t>(n)));
           break;
         }
-        case 'C': push(make_string(pickle_kind::bytes, u(1))); break;    // SHORT_BINBYTES
-        case 'B': push(make_string(pickle_kind::bytes, u(4))); break;    // BINBYTES
-        case 0x8e: push(make_string(pickle_kind::bytes, u(8))); break;   // BINBYTES8
-        case 0x96: push(make_string(pickle_kind::bytes, u(8))); break;   // BYTEARRAY8
+        case 'C': push(make_string(pickle_kind::bytes, u(1))); break;   // SHORT_BINBYTES
+        case 'B': push(make_string(pickle_kind::bytes, u(4))); break;   // BINBYTES
+        case 0x8e: push(make_string(pickle_kind::bytes, u(8))); break;  // BINBYTES8
+        case 0x96: push(make_string(pickle_kind::bytes, u(8))); break;  // BYTEARRAY8
         case '}': push(make(pickle_kind::dict)); break;
         case ']': push(make(pickle_kind::list)); break;
         case ')': push(make(pickle_kind::tuple)); break;

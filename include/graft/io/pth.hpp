@@ -22,11 +22,11 @@ namespace graft::io {
 
 /// A loaded torch.save / torch.jit.save file: its object tree and the storages its tensors use.
 struct pickled_checkpoint {
-  std::string path;                                  ///< the file, for messages
-  std::string format;                                ///< "pth-zip", "pth-legacy" or "torchscript"
-  pickle_document doc;                               ///< the unpickled object
+  std::string path;                                     ///< the file, for messages
+  std::string format;                                   ///< "pth-zip", "pth-legacy" or "torchscript"
+  pickle_document doc;                                  ///< the unpickled object
   std::unordered_map<std::string, byte_span> storages;  ///< storage key → bytes (whole root storage)
-  std::shared_ptr<const void> owner;                 ///< keeps the storages' bytes alive
+  std::shared_ptr<const void> owner;                    ///< keeps the storages' bytes alive
   /// TorchScript only: per class ("__torch__.a.B"), the attribute names its source declares in
   /// `__parameters__` and `__buffers__` (classes whose source could not be read are absent).
   std::unordered_map<std::string, std::pair<std::vector<std::string>, std::vector<std::string>>> script_members;
@@ -48,8 +48,8 @@ struct pickled_checkpoint {
     const storage_ref& s = t.storage->storage();
     auto it = storages.find(s.key);
     if (it == storages.end())
-      throw checkpoint_error(path + ": tensor " + detail::quote_name(name) + " uses storage " + detail::quote_name(s.key) +
-                             ", which the file does not contain");
+      throw checkpoint_error(path + ": tensor " + detail::quote_name(name) + " uses storage " +
+                             detail::quote_name(s.key) + ", which the file does not contain");
     const std::size_t es = dtype_size(s.type);
     byte_span bytes = it->second;
     if (s.view_numel >= 0) {
@@ -126,8 +126,10 @@ inline void read_script_members(const zip_reader& zip, const std::string& prefix
     std::size_t next = src.find('\n', pos + 1);
     std::string_view line(src.data() + pos + 1, (next == std::string::npos ? src.size() : next) - pos - 1);
     if (!line.empty() && line[0] != ' ') break;  // the next top-level definition
-    if (line.rfind("  __parameters__ = [", 0) == 0) members.first = script_name_list(line);
-    else if (line.rfind("  __buffers__ = [", 0) == 0) members.second = script_name_list(line);
+    if (line.rfind("  __parameters__ = [", 0) == 0)
+      members.first = script_name_list(line);
+    else if (line.rfind("  __buffers__ = [", 0) == 0)
+      members.second = script_name_list(line);
     pos = next;
   }
   out.script_members.emplace(cls, std::move(members));
@@ -150,11 +152,13 @@ inline pickled_checkpoint read_pth_zip(std::shared_ptr<const mapped_file> file) 
       break;
     }
   }
-  if (pkl == nullptr) throw checkpoint_error(path + ": zip archive has no <archive>/data.pkl record; not a torch.save file");
+  if (pkl == nullptr)
+    throw checkpoint_error(path + ": zip archive has no <archive>/data.pkl record; not a torch.save file");
   if (const zip_entry* bo = zip.find(prefix + "byteorder")) {
     auto b = zip.bytes(*bo);
     if (as_chars(b.data, b.size) != "little")
-      throw checkpoint_error(path + ": byteorder is " + quote_name(as_chars(b.data, b.size)) + "; only little-endian files are supported");
+      throw checkpoint_error(path + ": byteorder is " + quote_name(as_chars(b.data, b.size)) +
+                             "; only little-endian files are supported");
   }
   bool torchscript = zip.find(prefix + "constants.pkl") != nullptr;
   zip.verify_crc(*pkl);
@@ -169,7 +173,8 @@ inline pickled_checkpoint read_pth_zip(std::shared_ptr<const mapped_file> file) 
     if (out.storages.count(s.key)) continue;
     const zip_entry* e = zip.find(prefix + "data/" + s.key);
     if (e == nullptr)
-      throw checkpoint_error(path + ": storage record " + quote_name(prefix + "data/" + s.key) + " is missing from the archive");
+      throw checkpoint_error(path + ": storage record " + quote_name(prefix + "data/" + s.key) +
+                             " is missing from the archive");
     check_storage_size(path, s, e->size);
     out.storages.emplace(s.key, zip.bytes(*e));
   }
@@ -218,12 +223,14 @@ inline pickled_checkpoint read_pth_legacy(std::shared_ptr<const mapped_file> fil
   for (const pickle_value* sv : out.doc.storages()) {
     auto [it, fresh] = declared.emplace(sv->storage().key, &sv->storage());
     if (!fresh && (it->second->type != sv->storage().type || it->second->numel != sv->storage().numel))
-      throw checkpoint_error(path + ": storage " + quote_name(sv->storage().key) + " is declared with two different types or sizes");
+      throw checkpoint_error(path + ": storage " + quote_name(sv->storage().key) +
+                             " is declared with two different types or sizes");
   }
   for (const pickle_value* k : keys.root().items) {
     if (k->kind != pickle_kind::string) throw checkpoint_error(path + ": legacy storage key is not a string");
     auto it = declared.find(k->text);
-    if (it == declared.end()) throw checkpoint_error(path + ": storage " + quote_name(k->text) + " is listed but never used");
+    if (it == declared.end())
+      throw checkpoint_error(path + ": storage " + quote_name(k->text) + " is listed but never used");
     const storage_ref& s = *it->second;
     if (all.size - pos < 8) throw checkpoint_error(path + ": storage " + quote_name(s.key) + " is truncated");
     std::uint64_t count = load_u64(all.data + pos);

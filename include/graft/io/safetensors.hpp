@@ -100,7 +100,8 @@ inline safetensors_contents read_safetensors(std::shared_ptr<const mapped_file> 
     if (name == "__metadata__") {
       if (v.k != detail::json::kind::object) fail("__metadata__ is not an object");
       for (const auto& [mk, mv] : v.members) {
-        if (mv.k != detail::json::kind::string) fail("__metadata__ value " + detail::quote_name(mk) + " is not a string");
+        if (mv.k != detail::json::kind::string)
+          fail("__metadata__ value " + detail::quote_name(mk) + " is not a string");
         out.metadata.emplace_back(mk, mv.text);
       }
       continue;
@@ -121,7 +122,8 @@ inline safetensors_contents read_safetensors(std::shared_ptr<const mapped_file> 
     std::uint64_t n = 1;
     for (const auto& d : shape->items) {
       auto x = d.as_uint();
-      if (!x || *x > static_cast<std::uint64_t>(INT64_MAX)) bad("shape holds something other than a non-negative int64");
+      if (!x || *x > static_cast<std::uint64_t>(INT64_MAX))
+        bad("shape holds something other than a non-negative int64");
       r.shape.push_back(static_cast<std::int64_t>(*x));
       if (__builtin_mul_overflow(n, *x, &n)) bad("shape " + shape_str(r.shape) + " overflows");
     }

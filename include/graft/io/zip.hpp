@@ -23,35 +23,47 @@ namespace graft::io {
 
 namespace detail {
 
-inline constexpr std::array<std::uint32_t, 256> make_crc_table() {
-  std::array<std::uint32_t, 256> t{};
+/// Slicing-by-8 tables for the reflected CRC-32 polynomial 0xEDB88320: table[0] is the classic byte
+/// table, table[k][b] the CRC of byte b followed by k zero bytes.
+inline constexpr std::array<std::array<std::uint32_t, 256>, 8> make_crc_tables() {
+  std::array<std::array<std::uint32_t, 256>, 8> t{};
   for (std::uint32_t i = 0; i < 256; ++i) {
     std::uint32_t c = i;
     for (int k = 0; k < 8; ++k) c = (c & 1u) ? 0xEDB88320u ^ (c >> 1) : c >> 1;
-    t[i] = c;
+    t[0][i] = c;
   }
+  for (std::size_t k = 1; k < 8; ++k)
+    for (std::size_t i = 0; i < 256; ++i) t[k][i] = (t[k - 1][i] >> 8) ^ t[0][t[k - 1][i] & 0xffu];
   return t;
 }
-inline constexpr std::array<std::uint32_t, 256> crc_table = make_crc_table();
+inline constexpr std::array<std::array<std::uint32_t, 256>, 8> crc_tables = make_crc_tables();
 
 }  // namespace detail
 
 /// Continues a CRC-32 (zip/zlib polynomial) over `n` more bytes; start with crc = 0.
 inline std::uint32_t crc32_update(std::uint32_t crc, const void* data, std::size_t n) noexcept {
+  const auto& t = detail::crc_tables;
   auto p = static_cast<const unsigned char*>(data);
   crc = ~crc;
-  for (std::size_t i = 0; i < n; ++i) crc = detail::crc_table[(crc ^ p[i]) & 0xffu] ^ (crc >> 8);
+  // Eight bytes per step (slicing-by-8), assembled byte by byte so it is endian- and alignment-neutral.
+  for (; n >= 8; p += 8, n -= 8) {
+    const std::uint32_t lo = crc ^ (std::uint32_t{p[0]} | std::uint32_t{p[1]} << 8 | std::uint32_t{p[2]} << 16 |
+                                     std::uint32_t{p[3]} << 24);
+    crc = t[7][lo & 0xffu] ^ t[6][(lo >> 8) & 0xffu] ^ t[5][(lo >> 16) & 0xffu] ^ t[4][lo >> 24] ^ t[3][p[4]] ^
+          t[2][p[5]] ^ t[1][p[6]] ^ t[0][p[7]];
+  }
+  for (; n > 0; ++p, --n) crc = t[0][(crc ^ *p) & 0xffu] ^ (crc >> 8);
   return ~crc;
 }
 
 /// One stored entry of a zip archive.
 struct zip_entry {
-  std::string name;          ///< path inside the archive
-  std::uint64_t offset = 0;  ///< offset of the entry's data in the archive
-  std::uint64_t size = 0;    ///< size of the data in bytes
-  std::uint32_t crc32 = 0;   ///< CRC-32 declared in the central directory
-  std::uint16_t method = 0;  ///< compression method (0: stored; others cannot be read)
-  bool encrypted = false;    ///< encrypted entries cannot be read
+  std::string name;               ///< path inside the archive
+  std::uint64_t offset = 0;       ///< offset of the entry's data in the archive
+  std::uint64_t size = 0;         ///< size of the data in bytes
+  std::uint32_t crc32 = 0;        ///< CRC-32 declared in the central directory
+  std::uint16_t method = 0;       ///< compression method (0: stored; others cannot be read)
+  bool encrypted = false;         ///< encrypted entries cannot be read
   std::uint64_t stored_size = 0;  ///< bytes the entry occupies in the archive
 };
 
@@ -75,7 +87,8 @@ public:
 
   /// The bytes of an entry; throws checkpoint_error for compressed or encrypted entries.
   byte_span bytes(const zip_entry& e) const {
-    if (e.encrypted) fail("entry " + detail::quote_name(e.name) + " is encrypted; encrypted archives are not supported");
+    if (e.encrypted)
+      fail("entry " + detail::quote_name(e.name) + " is encrypted; encrypted archives are not supported");
     if (e.method != 0)
       fail("entry " + detail::quote_name(e.name) + " is compressed (method " + std::to_string(e.method) +
            "); only stored (uncompressed) entries, as torch.save writes them, are supported");
@@ -85,24 +98,27 @@ public:
   /// A copy of a small entry's contents, inflating it if it is deflated (method 8) and checking its
   /// CRC-32. For metadata and source records only; tensor data is always read through bytes().
   std::string read_small(const zip_entry& e, std::size_t max_size = 64u << 20) const {
-    if (e.encrypted) fail("entry " + detail::quote_name(e.name) + " is encrypted; encrypted archives are not supported");
+    if (e.encrypted)
+      fail("entry " + detail::quote_name(e.name) + " is encrypted; encrypted archives are not supported");
     if (e.size > max_size) fail("entry " + detail::quote_name(e.name) + " is too large to read");
     std::string out;
     if (e.method == 8) {
-      out = detail::inflate({data_ + e.offset, static_cast<std::size_t>(e.stored_size)}, static_cast<std::size_t>(e.size),
-                            label_ + ": " + e.name);
+      out = detail::inflate({data_ + e.offset, static_cast<std::size_t>(e.stored_size)},
+                            static_cast<std::size_t>(e.size), label_ + ": " + e.name);
     } else {
       auto b = bytes(e);
       out.assign(detail::as_chars(b.data, b.size));
     }
-    if (crc32_update(0, out.data(), out.size()) != e.crc32) fail("entry " + detail::quote_name(e.name) + " fails its CRC-32 check");
+    if (crc32_update(0, out.data(), out.size()) != e.crc32)
+      fail("entry " + detail::quote_name(e.name) + " fails its CRC-32 check");
     return out;
   }
 
   /// Throws checkpoint_error when an entry's bytes do not match its declared CRC-32.
   void verify_crc(const zip_entry& e) const {
     auto b = bytes(e);
-    if (crc32_update(0, b.data, b.size) != e.crc32) fail("entry " + detail::quote_name(e.name) + " fails its CRC-32 check");
+    if (crc32_update(0, b.data, b.size) != e.crc32)
+      fail("entry " + detail::quote_name(e.name) + " fails its CRC-32 check");
   }
 
 private:
@@ -113,15 +129,14 @@ private:
   }
 
   void parse() {
-    constexpr std::uint32_t eocd_sig = 0x06054b50, loc64_sig = 0x07064b50, eocd64_sig = 0x06064b50,
-                            cd_sig = 0x02014b50, local_sig = 0x04034b50;
+    constexpr std::uint32_t eocd_sig = 0x06054b50, loc64_sig = 0x07064b50, eocd64_sig = 0x06064b50, cd_sig = 0x02014b50,
+                            local_sig = 0x04034b50;
     if (size_ < 22) fail("file too small to be a zip archive");
     std::uint64_t pos = size_ - 22;
     std::uint64_t lowest = size_ - 22 > 65535 ? size_ - 22 - 65535 : 0;
     bool found = false;
     for (;;) {
-      if (detail::load_u32(data_ + pos) == eocd_sig &&
-          pos + 22 + detail::load_u16(data_ + pos + 20) <= size_) {
+      if (detail::load_u32(data_ + pos) == eocd_sig && pos + 22 + detail::load_u16(data_ + pos + 20) <= size_) {
         found = true;
         break;
       }
@@ -134,7 +149,8 @@ private:
     std::uint64_t count_disk = detail::load_u16(e + 8), count = detail::load_u16(e + 10);
     std::uint64_t cd_size = detail::load_u32(e + 12), cd_off = detail::load_u32(e + 16);
     if (count == 0xffff || count_disk == 0xffff || cd_size == 0xffffffff || cd_off == 0xffffffff) {
-      if (pos < 20 || detail::load_u32(data_ + pos - 20) != loc64_sig) fail("zip64 end of central directory locator missing");
+      if (pos < 20 || detail::load_u32(data_ + pos - 20) != loc64_sig)
+        fail("zip64 end of central directory locator missing");
       std::uint64_t off64 = detail::load_u64(data_ + pos - 20 + 8);
       need(off64, 56, "zip64 end of central directory record");
       const std::byte* z = data_ + off64;
@@ -148,7 +164,8 @@ private:
     }
     if (disk != 0 || cd_disk != 0 || count_disk != count) fail("multi-disk archives are not supported");
     need(cd_off, cd_size, "central directory");
-    if (count > cd_size / 46) fail("central directory declares " + std::to_string(count) + " entries, more than fit in it");
+    if (count > cd_size / 46)
+      fail("central directory declares " + std::to_string(count) + " entries, more than fit in it");
     entries_.reserve(static_cast<std::size_t>(count));
     std::uint64_t p = cd_off, cd_end = cd_off + cd_size;
     for (std::uint64_t i = 0; i < count; ++i) {
@@ -160,14 +177,16 @@ private:
       std::uint64_t csize = detail::load_u32(h + 20), usize = detail::load_u32(h + 24);
       std::uint64_t nlen = detail::load_u16(h + 28), elen = detail::load_u16(h + 30), clen = detail::load_u16(h + 32);
       std::uint64_t lho = detail::load_u32(h + 42);
-      if (p + 46 + nlen + elen + clen > cd_end) fail("central directory entry " + std::to_string(i) + " runs past the directory");
+      if (p + 46 + nlen + elen + clen > cd_end)
+        fail("central directory entry " + std::to_string(i) + " runs past the directory");
       std::string name(detail::as_chars(h + 46, nlen));
       // zip64 extended information
       const std::byte* x = h + 46 + nlen;
       const std::byte* xend = x + elen;
       while (xend - x >= 4) {
         std::uint16_t id = detail::load_u16(x), len = detail::load_u16(x + 2);
-        if (static_cast<std::uint64_t>(xend - x - 4) < len) fail("entry " + detail::quote_name(name) + " has a truncated extra field");
+        if (static_cast<std::uint64_t>(xend - x - 4) < len)
+          fail("entry " + detail::quote_name(name) + " has a truncated extra field");
         if (id == 0x0001) {
           const std::byte* q = x + 4;
           const std::byte* qend = q + len;
@@ -187,13 +206,16 @@ private:
         fail("entry " + detail::quote_name(name) + " is stored but its compressed and uncompressed sizes differ");
       need(lho, 30, ("local header of " + detail::quote_name(name)).c_str());
       const std::byte* l = data_ + lho;
-      if (detail::load_u32(l) != local_sig) fail("local header of entry " + detail::quote_name(name) + " has a bad signature");
+      if (detail::load_u32(l) != local_sig)
+        fail("local header of entry " + detail::quote_name(name) + " has a bad signature");
       std::uint64_t lnlen = detail::load_u16(l + 26), lelen = detail::load_u16(l + 28);
       need(lho + 30, lnlen + lelen, ("local header of " + detail::quote_name(name)).c_str());
-      if (detail::as_chars(l + 30, lnlen) != name) fail("local header name of entry " + detail::quote_name(name) + " differs from the central directory");
+      if (detail::as_chars(l + 30, lnlen) != name)
+        fail("local header name of entry " + detail::quote_name(name) + " differs from the central directory");
       std::uint64_t doff = lho + 30 + lnlen + lelen;
       if (doff > size_ || csize > size_ - doff)
-        fail("entry " + detail::quote_name(name) + " declares " + std::to_string(csize) + " bytes, beyond the end of the file (truncated?)");
+        fail("entry " + detail::quote_name(name) + " declares " + std::to_string(csize) +
+             " bytes, beyond the end of the file (truncated?)");
       if (!index_.emplace(name, entries_.size()).second) fail("duplicate entry " + detail::quote_name(name));
       entries_.push_back({std::move(name), doff, usize, crc, method, (flags & 0x1) != 0, csize});
       p += 46 + nlen + elen + clen;
@@ -226,11 +248,11 @@ public:
     std::string h;
     detail::store_le<4>(h, 0x04034b50);
     detail::store_le<2>(h, z64 ? 45 : 20);
-    detail::store_le<2>(h, 0);  // flags
-    detail::store_le<2>(h, 0);  // stored
-    detail::store_le<2>(h, 0);  // time
+    detail::store_le<2>(h, 0);     // flags
+    detail::store_le<2>(h, 0);     // stored
+    detail::store_le<2>(h, 0);     // time
     detail::store_le<2>(h, 0x21);  // date 1980-01-01
-    detail::store_le<4>(h, 0);  // crc, patched later
+    detail::store_le<4>(h, 0);     // crc, patched later
     detail::store_le<4>(h, z64 ? 0xffffffffu : size);
     detail::store_le<4>(h, z64 ? 0xffffffffu : size);
     std::uint64_t z64len = z64 ? 20 : 0;

@@ -30,7 +30,8 @@ inline std::string explain_entry(const plan& p, const plan_entry& e) {
     out += "  source rows:      " + index_list(sel.source_index) + "\n";
     out += "  destination rows: " + index_list(sel.destination_index) + "\n";
     for (const auto& m : sel.means)
-      out += "  destination row " + std::to_string(m.destination) + " = mean of source rows " + index_list(m.sources) + "\n";
+      out += "  destination row " + std::to_string(m.destination) + " = mean of source rows " + index_list(m.sources) +
+             "\n";
     if (!sel.kept.empty()) out += "  kept (destination) rows: " + index_list(sel.kept) + "\n";
     if (!sel.dropped.empty()) out += "  dropped (source) rows:   " + index_list(sel.dropped) + "\n";
   }
@@ -82,7 +83,8 @@ inline std::string explain(const rules::ruleset& rules, const tensor_set& source
         out += "filters: " + *why + (scratch.rule_where.known() ? " at " + scratch.rule_where.str() : "") + "\n";
       } else {
         out += std::string("filters: ") + (rules.excludes.empty() ? "no exclude rules" : "no exclude pattern matches") +
-               ", " + (rules.includes.empty() ? "no include list (everything is included)" : "an include pattern matches") +
+               ", " +
+               (rules.includes.empty() ? "no include list (everything is included)" : "an include pattern matches") +
                "\n";
         const tensor_meta* target = nullptr;
         for (const auto& t : destination)
@@ -92,7 +94,8 @@ inline std::string explain(const rules::ruleset& rules, const tensor_set& source
           out += "reshape rules:\n";
           if (rules.reshapes.empty()) out += "  (none)\n";
           for (const auto& rr : rules.reshapes)
-            out += "  " + rr.text() + " (" + rr.where.str() + "): " + (rr.pat.match(r.name) ? "matches" : "no match") + "\n";
+            out += "  " + rr.text() + " (" + rr.where.str() + "): " + (rr.pat.match(r.name) ? "matches" : "no match") +
+                   "\n";
         } else {
           out += "destination: no tensor named '" + r.name + "'\n";
         }
@@ -107,8 +110,8 @@ inline std::string explain(const rules::ruleset& rules, const tensor_set& source
     if (const plan_entry* e = p.for_destination(name)) {
       if (e->source && !as_source) {
         out += "filled from source '" + p.source[*e->source].name + "'\n";
-        for (const auto& step : e->renames) out += "  " + step.rule + " (" + step.where.str() + "): '" + step.before +
-                                                   "' -> '" + step.after + "'\n";
+        for (const auto& step : e->renames)
+          out += "  " + step.rule + " (" + step.where.str() + "): '" + step.before + "' -> '" + step.after + "'\n";
       }
       if (!as_source || !e->source || p.source[*e->source].name != name) out += detail::explain_entry(p, *e);
       if (e->what == category::kept && e->rule.empty()) {

@@ -25,7 +25,8 @@ namespace detail {
 inline std::string number_list(const std::set<long>& values) {
   if (values.size() == 1) return std::to_string(*values.begin());
   const long lo = *values.begin(), hi = *values.rbegin();
-  if (static_cast<long>(values.size()) == hi - lo + 1) return "{" + std::to_string(lo) + ".." + std::to_string(hi) + "}";
+  if (static_cast<long>(values.size()) == hi - lo + 1)
+    return "{" + std::to_string(lo) + ".." + std::to_string(hi) + "}";
   std::string out = "{";
   for (long v : values) out += (out.size() > 1 ? "," : "") + std::to_string(v);
   return out + "}";

@@ -151,11 +151,15 @@ inline std::string format_json(const plan& p) {
     w.begin_object();
     w.key("category").value(rules::category_name(e.what));
     w.key("source");
-    if (e.source) detail::write_tensor(w, p.source[*e.source]);
-    else w.null();
+    if (e.source)
+      detail::write_tensor(w, p.source[*e.source]);
+    else
+      w.null();
     w.key("destination");
-    if (e.destination) detail::write_tensor(w, p.destination[*e.destination]);
-    else w.null();
+    if (e.destination)
+      detail::write_tensor(w, p.destination[*e.destination]);
+    else
+      w.null();
     w.key("renames").begin_array();
     for (const auto& r : e.renames) {
       w.begin_object();
@@ -167,11 +171,15 @@ inline std::string format_json(const plan& p) {
     }
     w.end_array();
     w.key("rule");
-    if (e.rule.empty()) w.null();
-    else w.value(e.rule);
+    if (e.rule.empty())
+      w.null();
+    else
+      w.value(e.rule);
     w.key("rule_at");
-    if (e.rule_where.known()) w.value(e.rule_where.str());
-    else w.null();
+    if (e.rule_where.known())
+      w.value(e.rule_where.str());
+    else
+      w.null();
     w.key("note").value(e.note);
     w.key("cast");
     if (e.cast && e.destination) {

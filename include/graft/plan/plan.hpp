@@ -53,9 +53,9 @@ struct plan_problem {
 
 /// A complete plan: every source and every destination tensor accounted for exactly once.
 struct plan {
-  tensor_set source;                 ///< the source name/shape set
-  tensor_set destination;            ///< the destination name/shape set
-  std::vector<plan_entry> entries;   ///< destination order first, then source-only entries
+  tensor_set source;                ///< the source name/shape set
+  tensor_set destination;           ///< the destination name/shape set
+  std::vector<plan_entry> entries;  ///< destination order first, then source-only entries
   std::vector<plan_problem> problems;
   std::vector<std::string> rules_files;  ///< the files the rules came from
   bool lenient = false;                  ///< the mode in force

@@ -21,10 +21,10 @@ namespace detail {
 
 /// Where a source name ended up after the strip/rename rules.
 struct routed_name {
-  std::string name;                  ///< the final (destination-side) name
-  std::vector<rename_step> steps;    ///< each rewrite
+  std::string name;                    ///< the final (destination-side) name
+  std::vector<rename_step> steps;      ///< each rewrite
   std::optional<std::string> dropped;  ///< why the tensor was dropped by a joint rename
-  bool via_renamed_joint = false;    ///< landed through a `head = nose` map entry
+  bool via_renamed_joint = false;      ///< landed through a `head = nose` map entry
   // For per-joint synthesis: the joint rename rule that matched, the name it saw with the joint
   // digits replaced (identifies siblings), and the joint index.
   std::optional<std::size_t> joint_rule;
@@ -59,8 +59,10 @@ public:
   template <class KeyOf>
   rule_index(std::size_t count, KeyOf key_of) {
     for (std::size_t i = 0; i < count; ++i) {
-      if (auto key = key_of(i)) keyed_[*key].push_back(i);
-      else unkeyed_.push_back(i);
+      if (auto key = key_of(i))
+        keyed_[*key].push_back(i);
+      else
+        unkeyed_.push_back(i);
     }
   }
 
@@ -145,8 +147,7 @@ public:
     dst_index_.reserve(dst.size());
     out_.entries.reserve(dst.size() + src.size());
     for (std::size_t d = 0; d < dst.size(); ++d) {
-      if (!dst_index_.emplace(dst[d].name, d).second)
-        error("destination lists tensor '" + dst[d].name + "' twice");
+      if (!dst_index_.emplace(dst[d].name, d).second) error("destination lists tensor '" + dst[d].name + "' twice");
     }
     std::unordered_map<std::string_view, std::size_t> seen_source;
     seen_source.reserve(src.size());
@@ -296,8 +297,10 @@ public:
       }
       auto after = rule.to.expand(caps, translate);
       if (!after || after->empty()) {
-        r.dropped = (after ? "renamed to an empty name" : lost.empty() ? "no joint counterpart" : lost) + std::string(" by ") +
-                    rule.text() + " (" + rule.where.str() + ")";
+        r.dropped = (after          ? "renamed to an empty name"
+                     : lost.empty() ? "no joint counterpart"
+                                    : lost) +
+                    std::string(" by ") + rule.text() + " (" + rule.where.str() + ")";
         r.steps.push_back({rule.text(), rule.where, r.name, ""});
         if (trace) note(rule, "matches '" + r.name + "', dropped: " + *r.dropped);
         return r;
@@ -379,7 +382,8 @@ private:
     auto conflict = [&](const std::string& why) {
       e.what = category::conflict;
       e.note = why;
-      error((e.rule_where.known() ? e.rule_where.str() + ": " : std::string()) + "conflict on " + context() + ": " + why);
+      error((e.rule_where.known() ? e.rule_where.str() + ": " : std::string()) + "conflict on " + context() + ": " +
+            why);
     };
 
     // At most one reshape rule per tensor.
@@ -437,8 +441,8 @@ private:
       std::string summaries;
       for (const auto& layout : reshape->layouts) {
         if (layout.dim >= static_cast<std::int64_t>(a.shape.size())) {
-          conflict(layout.where.str() + ": dim " + std::to_string(layout.dim) + " is out of range for a tensor of rank " +
-                   std::to_string(a.shape.size()));
+          conflict(layout.where.str() + ": dim " + std::to_string(layout.dim) +
+                   " is out of range for a tensor of rank " + std::to_string(a.shape.size()));
           return e;
         }
         try {
@@ -550,7 +554,7 @@ private:
 
   /// Destinations built as the mean of whole per-joint source tensors, keyed by destination index.
   std::map<std::size_t, std::vector<std::size_t>> synthesize(const std::vector<routed_name>& routes,
-                                                            const std::vector<std::optional<std::size_t>>& claimed) {
+                                                             const std::vector<std::optional<std::size_t>>& claimed) {
     std::map<std::size_t, std::vector<std::size_t>> out;
     // rule → sibling key → joint index → source tensor
     std::map<std::size_t, std::map<std::string, std::map<std::size_t, std::size_t>>> siblings;
@@ -573,12 +577,12 @@ private:
               sources.push_back(it->second);
             }
             if (sources.size() != target.sources.size()) continue;
-            auto name = rule.to.expand(example.joint_captures,
-                                       [&](const std::string& from, std::size_t, const std::string& to)
-                                           -> std::optional<std::size_t> {
-                                         if (from == map->from && to == map->to) return j;
-                                         return std::nullopt;
-                                       });
+            auto name = rule.to.expand(
+                example.joint_captures,
+                [&](const std::string& from, std::size_t, const std::string& to) -> std::optional<std::size_t> {
+                  if (from == map->from && to == map->to) return j;
+                  return std::nullopt;
+                });
             if (!name) continue;
             const routed_name rest = route(*name, rule_index + 1, false);
             auto it = dst_index_.find(rest.name);
@@ -702,8 +706,7 @@ private:
   std::unordered_map<std::string, std::size_t> dst_index_;
   std::vector<std::size_t> uncovered_;
   rule_index rename_index_, include_index_, exclude_index_, keep_index_, reshape_index_;
-  std::vector<std::size_t> rename_hits_, include_hits_, exclude_hits_, keep_hits_, keep_matches_,
-      reshape_hits_;
+  std::vector<std::size_t> rename_hits_, include_hits_, exclude_hits_, keep_hits_, keep_matches_, reshape_hits_;
 };
 
 }  // namespace detail

@@ -13,8 +13,8 @@ namespace graft {
 
 /// Report options.
 struct report_options {
-  std::size_t max_problems = 40;   ///< problems listed before "... and N more" (0 = all)
-  std::size_t max_listed = 24;     ///< entries listed one by one per category before folding
+  std::size_t max_problems = 40;  ///< problems listed before "... and N more" (0 = all)
+  std::size_t max_listed = 24;    ///< entries listed one by one per category before folding
 };
 
 namespace detail {
@@ -65,7 +65,7 @@ inline std::string format_report(const plan& p, const report_options& options = 
   out += "plan: " + (files.empty() ? std::string("(no rules)") : files) + "\n";
   out += "source " + std::to_string(p.source.size()) + " tensors, destination " + std::to_string(p.destination.size()) +
          " tensors, " + (p.lenient ? "lenient" : "strict") + " mode\n";
-  static const category order[] = {category::copied, category::mapped, category::synthesized, category::kept,
+  static const category order[] = {category::copied,   category::mapped, category::synthesized, category::kept,
                                    category::excluded, category::unused, category::conflict};
   for (category c : order)
     out += "  " + pad(rules::category_name(c), 12) + detail::right(std::to_string(p.count(c)), 6) + "\n";

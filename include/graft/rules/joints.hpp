@@ -63,9 +63,8 @@ struct joint_mapping {
 
   /// Number of destination joints that receive values from the source.
   std::size_t covered() const {
-    return static_cast<std::size_t>(std::count_if(targets.begin(), targets.end(), [](const joint_source& t) {
-      return t.how != joint_source::kind::none;
-    }));
+    return static_cast<std::size_t>(std::count_if(
+        targets.begin(), targets.end(), [](const joint_source& t) { return t.how != joint_source::kind::none; }));
   }
 
   /// "12 of 14 joints; head = nose, neck = mean(left_shoulder, right_shoulder); x kept".

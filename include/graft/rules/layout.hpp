@@ -24,11 +24,11 @@ struct layout_segment {
     joints          ///< `A -> B`, `(A -> B) * k`, `k * (A -> B)`
   };
   kind what = kind::keep;
-  std::int64_t count = 0;                      ///< for keep/drop/fresh
-  std::shared_ptr<const joint_mapping> map;    ///< for joints
-  std::int64_t repeat = 1;                     ///< k (1 for plain A -> B)
-  bool block_major = false;                    ///< `k * (A -> B)` (else joint-major)
-  source_location where;                       ///< the segment in the rules file
+  std::int64_t count = 0;                    ///< for keep/drop/fresh
+  std::shared_ptr<const joint_mapping> map;  ///< for joints
+  std::int64_t repeat = 1;                   ///< k (1 for plain A -> B)
+  bool block_major = false;                  ///< `k * (A -> B)` (else joint-major)
+  source_location where;                     ///< the segment in the rules file
 
   /// The segment as written ("keep 1", "(coco -> crowdpose) * 15").
   std::string text() const {
@@ -40,7 +40,8 @@ struct layout_segment {
       case kind::joints: {
         const std::string arrow = map->from + " -> " + map->to;
         if (repeat == 1 && !block_major) return arrow;
-        return block_major ? std::to_string(repeat) + " * (" + arrow + ")" : "(" + arrow + ") * " + std::to_string(repeat);
+        return block_major ? std::to_string(repeat) + " * (" + arrow + ")"
+                           : "(" + arrow + ") * " + std::to_string(repeat);
       }
     }
     return "?";
@@ -138,8 +139,8 @@ inline dim_selection resolve_layout(const dim_layout& layout, std::int64_t sourc
   }
   const std::int64_t inferred_src = source_size - known_src;
   const std::int64_t inferred_dst = destination_size - known_dst;
-  const bool fits = inferred == 0 ? (inferred_src == 0 && inferred_dst == 0)
-                                  : (inferred_src == inferred_dst && inferred_src >= 0);
+  const bool fits =
+      inferred == 0 ? (inferred_src == 0 && inferred_dst == 0) : (inferred_src == inferred_dst && inferred_src >= 0);
   if (!fits) {
     std::string segments;
     for (const auto& seg : layout.segments) {

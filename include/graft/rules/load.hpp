@@ -11,10 +11,12 @@
 #include <fstream>
 #include <map>
 #include <memory>
+#include <optional>
 #include <set>
 #include <sstream>
 #include <string>
 #include <string_view>
+#include <system_error>
 #include <unordered_set>
 #include <vector>
 
@@ -26,22 +28,50 @@ struct load_options {
   bool use_installed_rules = true;                  ///< then the installed rules/ (see installed_rules_dirs())
 };
 
-/// The installed rules folders: $GRAFT_RULES_PATH (colon-separated), then the build's rules/ folder.
+#ifndef GRAFT_RULES_FROM_BINDIR
+/// Where the shipped rules sit relative to the folder of the running program (the install layout).
+#define GRAFT_RULES_FROM_BINDIR "../share/graft/rules"
+#endif
+
+/// The shipped rules folder next to the running program (`<its folder>/../share/graft/rules`), if there is one.
+inline std::optional<std::filesystem::path> rules_dir_beside_program() {
+#ifdef __linux__
+  std::error_code ec;
+  const std::filesystem::path program = std::filesystem::read_symlink("/proc/self/exe", ec);
+  if (ec) return std::nullopt;
+  std::filesystem::path dir = (program.parent_path() / GRAFT_RULES_FROM_BINDIR).lexically_normal();
+  if (std::filesystem::is_directory(dir, ec)) return dir;
+#endif
+  return std::nullopt;
+}
+
+/// The installed rules folders, in search order: $GRAFT_RULES_PATH (colon-separated), the shipped rules
+/// beside the running program (an install tree, wherever it was moved), then GRAFT_INSTALLED_RULES_DIR
+/// (set by the graft::core target: the source tree's rules/ in a build tree, the installed ones through
+/// find_package). Folders are listed once each.
 inline std::vector<std::filesystem::path> installed_rules_dirs() {
   std::vector<std::filesystem::path> out;
+  const auto add = [&out](std::filesystem::path dir) {
+    dir = dir.lexically_normal();
+    if (!dir.has_filename() && dir.has_parent_path() && dir != dir.root_path()) dir = dir.parent_path();
+    for (const auto& seen : out)
+      if (seen == dir) return;
+    out.push_back(std::move(dir));
+  };
   if (const char* env = std::getenv("GRAFT_RULES_PATH")) {
     std::string s = env;
     std::size_t start = 0;
     while (start <= s.size()) {
       const std::size_t colon = s.find(':', start);
       const std::string part = s.substr(start, colon == std::string::npos ? std::string::npos : colon - start);
-      if (!part.empty()) out.emplace_back(part);
+      if (!part.empty()) add(part);
       if (colon == std::string::npos) break;
       start = colon + 1;
     }
   }
+  if (auto beside = rules_dir_beside_program()) add(*beside);
 #ifdef GRAFT_INSTALLED_RULES_DIR
-  out.emplace_back(GRAFT_INSTALLED_RULES_DIR);
+  add(GRAFT_INSTALLED_RULES_DIR);
 #endif
   return out;
 }
@@ -169,7 +199,8 @@ private:
 
   const joint_set& require_set(const loaded_file& f, const dsl::ast::ident& name) const {
     if (const joint_set* s = out_.find_set(name.text)) return *s;
-    throw rules_error(at(f, name.offset), "unknown joint set '" + name.text + "'" + did_you_mean(name.text, set_names()));
+    throw rules_error(at(f, name.offset),
+                      "unknown joint set '" + name.text + "'" + did_you_mean(name.text, set_names()));
   }
 
   joint_set_sizes sizes() const {
@@ -190,7 +221,8 @@ private:
       std::unordered_set<std::string_view> seen;  // not set.index_of(): quadratic in the set's size
       for (const auto& member : js->members) {
         if (!seen.insert(member.text).second)
-          throw rules_error(at(f, member.offset), "joint '" + member.text + "' appears twice in set '" + set.name + "'");
+          throw rules_error(at(f, member.offset),
+                            "joint '" + member.text + "' appears twice in set '" + set.name + "'");
         set.joints.push_back(member.text);
       }
       out_.joint_sets.push_back(std::move(set));
@@ -238,17 +270,18 @@ private:
       for (const auto& entry : ms->entries) {
         auto target = b.index_of(entry.target.text);
         if (!target)
-          throw rules_error(at(f, entry.target.offset), "'" + entry.target.text + "' is not a joint of '" + b.name + "'" +
-                                                            did_you_mean(entry.target.text, b.joints));
+          throw rules_error(at(f, entry.target.offset), "'" + entry.target.text + "' is not a joint of '" + b.name +
+                                                            "'" + did_you_mean(entry.target.text, b.joints));
         if (!assigned.insert(entry.target.text).second)
-          throw rules_error(at(f, entry.target.offset), "joint '" + entry.target.text + "' is assigned twice in this map");
+          throw rules_error(at(f, entry.target.offset),
+                            "joint '" + entry.target.text + "' is assigned twice in this map");
         joint_source t;
         t.how = entry.source.mean ? joint_source::kind::mean : joint_source::kind::renamed;
         for (const auto& src : entry.source.joints) {
           auto i = a.index_of(src.text);
           if (!i)
-            throw rules_error(at(f, src.offset),
-                              "'" + src.text + "' is not a joint of '" + a.name + "'" + did_you_mean(src.text, a.joints));
+            throw rules_error(at(f, src.offset), "'" + src.text + "' is not a joint of '" + a.name + "'" +
+                                                     did_you_mean(src.text, a.joints));
           t.sources.push_back(*i);
         }
         m->targets[*target] = std::move(t);
@@ -402,7 +435,8 @@ private:
         for (const auto& op : reshape->ops) {
           if (const auto* dim = boost::get<ast::dim_op>(&op)) {
             if (!dims.insert(dim->dim).second)
-              throw rules_error(at(f, dim->offset), "dim " + std::to_string(dim->dim) + " has two layouts in one reshape");
+              throw rules_error(at(f, dim->offset),
+                                "dim " + std::to_string(dim->dim) + " has two layouts in one reshape");
             r.layouts.push_back(compile_layout(f, *dim));
           } else {
             r.steps.push_back(compile_step(f, boost::get<ast::shape_op>(op)));

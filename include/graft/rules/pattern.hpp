@@ -23,10 +23,10 @@ struct pattern_syntax_error : std::runtime_error {
 
 /// What one wildcard of a pattern matched.
 struct capture {
-  std::string text;                          ///< the matched characters (dots around `**` excluded)
-  std::string joint_set;                     ///< for `<set>` captures: the set's name
-  std::optional<std::size_t> joint_index;    ///< for `<set>` captures: the index matched
-  std::size_t position = 0;                  ///< where the capture starts in the name
+  std::string text;                        ///< the matched characters (dots around `**` excluded)
+  std::string joint_set;                   ///< for `<set>` captures: the set's name
+  std::optional<std::size_t> joint_index;  ///< for `<set>` captures: the index matched
+  std::size_t position = 0;                ///< where the capture starts in the name
 };
 
 /// Looks up the size of a joint set by name (nullopt: unknown set).
@@ -122,15 +122,15 @@ private:
     std::string text;                       // literal text, or joint set name
     std::vector<std::string> alternatives;  // {a,b}
     bool lead_dot = false, trail_dot = false;
-    std::size_t joint_count = 0;            // size of the joint set (0 = unbounded)
-    std::size_t slot = 0;                   // capture number (0-based) of a wildcard token
+    std::size_t joint_count = 0;  // size of the joint set (0 = unbounded)
+    std::size_t slot = 0;         // capture number (0-based) of a wildcard token
   };
   // A capture as offsets into the matched name.
   struct span_capture {
-    std::size_t position = 0;      // where the wildcard's span starts
+    std::size_t position = 0;         // where the wildcard's span starts
     std::size_t begin = 0, size = 0;  // the captured text
-    std::size_t token = 0;         // the token that captured it
-    bool joint = false;            // a `<set>` capture
+    std::size_t token = 0;            // the token that captured it
+    bool joint = false;               // a `<set>` capture
     std::size_t joint_index = 0;
   };
 
@@ -146,7 +146,8 @@ private:
       const char c = s[i];
       if (c == '*') {
         if (i + 1 < s.size() && s[i + 1] == '*') {
-          if (i + 2 < s.size() && s[i + 2] == '*') throw pattern_syntax_error(i, "'***' is not a wildcard (use * or **)");
+          if (i + 2 < s.size() && s[i + 2] == '*')
+            throw pattern_syntax_error(i, "'***' is not a wildcard (use * or **)");
           token t{token_kind::globstar, {}, {}, false, false, 0};
           // Absorb a dot on each side when ** stands as whole segments.
           if (!literal.empty() && literal.back() == '.') {
@@ -180,7 +181,8 @@ private:
             t.alternatives.push_back(std::move(alt));
             alt.clear();
           } else if (a == '*' || a == '{' || a == '<' || a == '>') {
-            throw pattern_syntax_error(j, std::string("'") + a + "' is not allowed inside {...} (alternatives are literal)");
+            throw pattern_syntax_error(
+                j, std::string("'") + a + "' is not allowed inside {...} (alternatives are literal)");
           } else {
             alt += a;
           }
@@ -239,8 +241,8 @@ private:
       if (t.kind != token_kind::literal && t.kind != token_kind::alternatives) ++variable_tokens_;
     }
     if (captures_ > max_wildcards)
-      throw pattern_syntax_error(0, "too many wildcards (" + std::to_string(captures_) + "; at most " +
-                                        std::to_string(max_wildcards) + ")");
+      throw pattern_syntax_error(
+          0, "too many wildcards (" + std::to_string(captures_) + "; at most " + std::to_string(max_wildcards) + ")");
   }
 
   static bool is_digits(std::string_view s) {
@@ -255,21 +257,29 @@ private:
     cap.begin = at;
     cap.size = s.size();
     switch (t.kind) {
-      case token_kind::star:
-        return s.find('.') == std::string_view::npos;
+      case token_kind::star: return s.find('.') == std::string_view::npos;
       case token_kind::globstar: {
         if (t.lead_dot && t.trail_dot) {  // ".**." : "." or ".x.y."
-          if (s == ".") cap.size = 0;
-          else if (s.size() >= 3 && s.front() == '.' && s.back() == '.') cap.begin = at + 1, cap.size = s.size() - 2;
-          else return false;
+          if (s == ".")
+            cap.size = 0;
+          else if (s.size() >= 3 && s.front() == '.' && s.back() == '.')
+            cap.begin = at + 1, cap.size = s.size() - 2;
+          else
+            return false;
         } else if (t.lead_dot) {  // ".**" at the end: "" or ".x.y"
-          if (s.empty()) cap.size = 0;
-          else if (s.size() >= 2 && s.front() == '.') cap.begin = at + 1, cap.size = s.size() - 1;
-          else return false;
+          if (s.empty())
+            cap.size = 0;
+          else if (s.size() >= 2 && s.front() == '.')
+            cap.begin = at + 1, cap.size = s.size() - 1;
+          else
+            return false;
         } else if (t.trail_dot) {  // "**." at the start: "" or "x.y."
-          if (s.empty()) cap.size = 0;
-          else if (s.size() >= 2 && s.back() == '.') cap.size = s.size() - 1;
-          else return false;
+          if (s.empty())
+            cap.size = 0;
+          else if (s.size() >= 2 && s.back() == '.')
+            cap.size = s.size() - 1;
+          else
+            return false;
         }
         return true;
       }
@@ -337,16 +347,16 @@ private:
   std::string text_;
   std::vector<token> tokens_;
   std::string prefix_;
-  std::string suffix_;         // the last literal token, when the pattern ends with one (and has others)
-  std::size_t min_size_ = 0;   // no shorter name can match
+  std::string suffix_;        // the last literal token, when the pattern ends with one (and has others)
+  std::size_t min_size_ = 0;  // no shorter name can match
   std::size_t captures_ = 0;
-  std::size_t variable_tokens_ = 0;  // *, ** and <set> tokens
+  std::size_t variable_tokens_ = 0;                  // *, ** and <set> tokens
   static constexpr std::size_t max_wildcards = 256;  // bounds match recursion depth
 };
 
 /// Translates a joint index between sets for `<set>` in templates; nullopt drops the tensor.
-using joint_translator =
-    std::function<std::optional<std::size_t>(const std::string& from_set, std::size_t index, const std::string& to_set)>;
+using joint_translator = std::function<std::optional<std::size_t>(const std::string& from_set, std::size_t index,
+                                                                  const std::string& to_set)>;
 
 /// A rename template: literal text with `$N` / `${N}` and `<set>` placeholders.
 class name_template {
@@ -370,8 +380,8 @@ public:
           throw pattern_syntax_error(i, "'$' must be followed by a capture number ($1, ${2})");
         const std::size_t n = std::stoul(s.substr(j, k - j));
         if (n == 0 || n > captures)
-          throw pattern_syntax_error(i, "$" + std::to_string(n) + " refers to no capture (the pattern has " +
-                                            std::to_string(captures) + ")");
+          throw pattern_syntax_error(
+              i, "$" + std::to_string(n) + " refers to no capture (the pattern has " + std::to_string(captures) + ")");
         t.parts_.push_back(part{std::move(literal), n, {}});
         literal.clear();
         i = braced ? k + 1 : k;

@@ -89,16 +89,16 @@ struct expectation {
 
 /// Everything a set of rules files says, validated and ready to plan with.
 struct ruleset {
-  std::vector<std::string> files;                           ///< files loaded, imports first
-  std::vector<joint_set> joint_sets;                        ///< all joint sets
-  std::vector<std::shared_ptr<const joint_mapping>> maps;   ///< declared maps and implicit same-name maps
-  std::vector<name_rule> renames;                           ///< strip/rename, in order
-  std::vector<located_pattern> includes;                    ///< include patterns
-  std::vector<located_pattern> excludes;                    ///< exclude patterns
-  std::vector<located_pattern> keeps;                       ///< keep patterns
-  std::vector<reshape_rule> reshapes;                       ///< reshape rules
-  std::vector<expectation> expects;                         ///< expect lines
-  std::optional<plan_mode> mode;                            ///< `mode` if any file said it
+  std::vector<std::string> files;                          ///< files loaded, imports first
+  std::vector<joint_set> joint_sets;                       ///< all joint sets
+  std::vector<std::shared_ptr<const joint_mapping>> maps;  ///< declared maps and implicit same-name maps
+  std::vector<name_rule> renames;                          ///< strip/rename, in order
+  std::vector<located_pattern> includes;                   ///< include patterns
+  std::vector<located_pattern> excludes;                   ///< exclude patterns
+  std::vector<located_pattern> keeps;                      ///< keep patterns
+  std::vector<reshape_rule> reshapes;                      ///< reshape rules
+  std::vector<expectation> expects;                        ///< expect lines
+  std::optional<plan_mode> mode;                           ///< `mode` if any file said it
 
   /// A joint set by name.
   const joint_set* find_set(std::string_view name) const {

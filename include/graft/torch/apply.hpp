@@ -13,8 +13,8 @@
 
 #include <functional>
 #include <optional>
-#include <unordered_map>
 #include <string>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -115,15 +115,14 @@ inline void apply_entry(const plan& p, const plan_entry& e, const source_tensors
     case category::kept:
     case category::excluded:
     case category::unused: return;
-    case category::conflict:
-      throw plan_error("cannot apply a conflict entry ('" + p.name_of(e) + "'): " + e.note);
-    case category::copied:
-      destination.copy_(sources(*e.source), /*non_blocking=*/device.is_cuda());
-      return;
+    case category::conflict: throw plan_error("cannot apply a conflict entry ('" + p.name_of(e) + "'): " + e.note);
+    case category::copied: destination.copy_(sources(*e.source), /*non_blocking=*/device.is_cuda()); return;
     case category::mapped: {
       const at::Tensor source = detail::stage(sources(*e.source), device);
-      if (!e.selections.empty()) detail::apply_selections(e, source, destination);
-      else detail::apply_steps(e, source, destination);
+      if (!e.selections.empty())
+        detail::apply_selections(e, source, destination);
+      else
+        detail::apply_steps(e, source, destination);
       return;
     }
     case category::synthesized: {

@@ -69,7 +69,8 @@ inline at::Tensor to_tensor(const io::tensor_record& r) {
 inline io::tensor_record to_record(const at::Tensor& tensor, std::string name,
                                    tensor_role role = tensor_role::unknown) {
   auto type = from_scalar_type(tensor.scalar_type());
-  if (!type) throw usage_error("tensor '" + name + "': unsupported dtype " + std::string(c10::toString(tensor.scalar_type())));
+  if (!type)
+    throw usage_error("tensor '" + name + "': unsupported dtype " + std::string(c10::toString(tensor.scalar_type())));
   at::Tensor t = tensor.detach();
   if (!t.device().is_cpu()) t = t.cpu();
   if (t.is_conj()) t = t.resolve_conj();

@@ -64,7 +64,8 @@ private:
     bitcnt_ = 0;
     if (in_.size - pos_ < 4) fail("compressed data truncated");
     unsigned len = std::to_integer<unsigned>(in_.data[pos_]) | (std::to_integer<unsigned>(in_.data[pos_ + 1]) << 8);
-    unsigned nlen = std::to_integer<unsigned>(in_.data[pos_ + 2]) | (std::to_integer<unsigned>(in_.data[pos_ + 3]) << 8);
+    unsigned nlen =
+        std::to_integer<unsigned>(in_.data[pos_ + 2]) | (std::to_integer<unsigned>(in_.data[pos_ + 3]) << 8);
     pos_ += 4;
     if (len != (~nlen & 0xffffu)) fail("stored block length check failed");
     if (in_.size - pos_ < len) fail("compressed data truncated");
@@ -109,8 +110,8 @@ private:
                                                 31, 35, 43, 51, 59, 67, 83, 99, 115, 131, 163, 195, 227, 258};
     static constexpr std::uint16_t lext[29] = {0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2,
                                                2, 3, 3, 3, 3, 4, 4, 4, 4, 5, 5, 5, 5, 0};
-    static constexpr std::uint16_t dbase[30] = {1,   2,   3,   4,   5,   7,    9,    13,   17,   25,
-                                                33,  49,  65,  97,  129, 193,  257,  385,  513,  769,
+    static constexpr std::uint16_t dbase[30] = {1,    2,    3,    4,    5,    7,    9,    13,    17,    25,
+                                                33,   49,   65,   97,   129,  193,  257,  385,   513,   769,
                                                 1025, 1537, 2049, 3073, 4097, 6145, 8193, 12289, 16385, 24577};
     static constexpr std::uint16_t dext[30] = {0, 0, 0, 0, 1, 1, 2, 2,  3,  3,  4,  4,  5,  5,  6,
                                                6, 7, 7, 8, 8, 9, 9, 10, 10, 11, 11, 12, 12, 13, 13};
@@ -149,7 +150,8 @@ private:
 
   void dynamic() {
     static constexpr std::uint8_t order[19] = {16, 17, 18, 0, 8, 7, 9, 6, 10, 5, 11, 4, 12, 3, 13, 2, 14, 1, 15};
-    int nlen = static_cast<int>(bits(5)) + 257, ndist = static_cast<int>(bits(5)) + 1, ncode = static_cast<int>(bits(4)) + 4;
+    int nlen = static_cast<int>(bits(5)) + 257, ndist = static_cast<int>(bits(5)) + 1,
+        ncode = static_cast<int>(bits(4)) + 4;
     if (nlen > 286 || ndist > 30) fail("bad code counts");
     std::uint16_t l[320] = {};
     for (int i = 0; i < ncode; ++i) l[order[i]] = static_cast<std::uint16_t>(bits(3));

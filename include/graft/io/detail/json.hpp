@@ -18,8 +18,8 @@ struct json {
   enum class kind : std::uint8_t { null, boolean, number, string, array, object };
   kind k = kind::null;
   bool boolean = false;
-  std::string text;  ///< string value, or a number's literal text
-  std::vector<json> items;                         ///< array
+  std::string text;                                   ///< string value, or a number's literal text
+  std::vector<json> items;                            ///< array
   std::vector<std::pair<std::string, json>> members;  ///< object
 
   /// The member called `key`, or nullptr.
@@ -58,9 +58,7 @@ public:
   }
 
 private:
-  [[noreturn]] void fail(const std::string& what) const {
-    throw json_error(what + " at offset " + std::to_string(i_));
-  }
+  [[noreturn]] void fail(const std::string& what) const { throw json_error(what + " at offset " + std::to_string(i_)); }
   void ws() {
     while (i_ < s_.size() && (s_[i_] == ' ' || s_[i_] == '\t' || s_[i_] == '\n' || s_[i_] == '\r')) ++i_;
   }
@@ -145,10 +143,14 @@ private:
     for (int k = 0; k < 4; ++k) {
       char c = s_[i_++];
       v <<= 4;
-      if (c >= '0' && c <= '9') v |= static_cast<unsigned>(c - '0');
-      else if (c >= 'a' && c <= 'f') v |= static_cast<unsigned>(c - 'a' + 10);
-      else if (c >= 'A' && c <= 'F') v |= static_cast<unsigned>(c - 'A' + 10);
-      else fail("bad \\u escape");
+      if (c >= '0' && c <= '9')
+        v |= static_cast<unsigned>(c - '0');
+      else if (c >= 'a' && c <= 'f')
+        v |= static_cast<unsigned>(c - 'a' + 10);
+      else if (c >= 'A' && c <= 'F')
+        v |= static_cast<unsigned>(c - 'A' + 10);
+      else
+        fail("bad \\u escape");
     }
     return v;
   }
@@ -225,16 +227,22 @@ inline void json_quote(std::string& out, std::string_view s) {
   out += '"';
   for (char c : s) {
     auto u = static_cast<unsigned char>(c);
-    if (c == '"') out += "\\\"";
-    else if (c == '\\') out += "\\\\";
-    else if (c == '\n') out += "\\n";
-    else if (c == '\t') out += "\\t";
-    else if (c == '\r') out += "\\r";
+    if (c == '"')
+      out += "\\\"";
+    else if (c == '\\')
+      out += "\\\\";
+    else if (c == '\n')
+      out += "\\n";
+    else if (c == '\t')
+      out += "\\t";
+    else if (c == '\r')
+      out += "\\r";
     else if (u < 0x20) {
       out += "\\u00";
       out += hex[u >> 4];
       out += hex[u & 15];
-    } else out += c;
+    } else
+      out += c;
   }
   out += '"';
 }
