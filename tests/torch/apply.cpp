@@ -31,7 +31,7 @@ named random_tensors(const graft::tensor_set& set, std::uint64_t seed) {
   for (const auto& m : set) {
     auto opts = at::TensorOptions().dtype(graft::to_scalar_type(m.type));
     out.emplace_back(m.name, graft::dtype_is_floating(m.type) ? at::randn(m.shape, gen, opts)
-                                                             : at::randint(0, 1000, m.shape, gen, opts));
+                                                              : at::randint(0, 1000, m.shape, gen, opts));
   }
   return out;
 }
@@ -112,7 +112,8 @@ TEST_CASE("HigherHRNet: every head tensor carries the shared joints in CrowdPose
 
 TEST_CASE("SWAHR: scale heads mapped on the joint axis", "[torch][apply]") {
   auto x = run("pose/swahr_coco_to_crowdpose.graft", "swahr_w32_512_coco", "swahr_w32_512_crowdpose");
-  for (const char* n : {"conv_scale_layers.0.0.weight", "conv_scale_layers.1.1.running_mean", "conv_scale_layers.1.3.weight"})
+  for (const char* n :
+       {"conv_scale_layers.0.0.weight", "conv_scale_layers.1.1.running_mean", "conv_scale_layers.1.3.weight"})
     check_joint_rows(x.o.at(n), x.s.at(n), x.t.at(n), 0, 1, 1);
 }
 
@@ -128,8 +129,10 @@ TEST_CASE("DEKR: heatmap head, 15 offset channels per joint, per-joint modules",
     const std::string out_name = "offset_feature_layers." + std::to_string(d) + ".1.adapt_conv.weight";
     const long s = source_joint(d);
     INFO(out_name);
-    if (s < 0) CHECK(at::equal(x.o.at(out_name), x.t.at(out_name)));
-    else CHECK(at::equal(x.o.at(out_name), x.s.at("offset_feature_layers." + std::to_string(s) + ".1.adapt_conv.weight")));
+    if (s < 0)
+      CHECK(at::equal(x.o.at(out_name), x.t.at(out_name)));
+    else
+      CHECK(at::equal(x.o.at(out_name), x.s.at("offset_feature_layers." + std::to_string(s) + ".1.adapt_conv.weight")));
   }
 }
 
@@ -199,10 +202,15 @@ map a -> b { head = nose; neck = mean(ls, rs) }
 reshape "hm" { dim 0 = a -> b }
 rename "off.<a>.w" -> "off.<b>.w"
 )");
-  named source = {{"hm", at::randn({3, 5})}, {"off.0.w", at::randn({2, 2})}, {"off.1.w", at::randn({2, 2})},
+  named source = {{"hm", at::randn({3, 5})},
+                  {"off.0.w", at::randn({2, 2})},
+                  {"off.1.w", at::randn({2, 2})},
                   {"off.2.w", at::randn({2, 2})}};
-  named dst = {{"hm", at::zeros({4, 5})},        {"off.0.w", at::zeros({2, 2})}, {"off.1.w", at::zeros({2, 2})},
-               {"off.2.w", at::zeros({2, 2})}, {"off.3.w", at::zeros({2, 2})}};
+  named dst = {{"hm", at::zeros({4, 5})},
+               {"off.0.w", at::zeros({2, 2})},
+               {"off.1.w", at::zeros({2, 2})},
+               {"off.2.w", at::zeros({2, 2})},
+               {"off.3.w", at::zeros({2, 2})}};
   auto p = graft::make_plan(r, graft::tensor_set_of(source), graft::tensor_set_of(dst));
   INFO(test::problems(p));
   REQUIRE(p.ok());
@@ -238,21 +246,111 @@ TEST_CASE("apply refuses failed plans and tensors that do not match the plan", "
   CHECK_THROWS_AS(graft::apply(bad, source_of(source), wrong), graft::plan_error);
   named dst = {{"w", at::zeros({2})}};
   auto p = graft::make_plan(r, graft::tensor_set_of(source), graft::tensor_set_of(dst));
-  CHECK_THROWS_WITH(graft::apply(p, source_of(source), wrong), Catch::Contains("'w' is [3], but the plan was made for [2]"));
+  CHECK_THROWS_WITH(graft::apply(p, source_of(source), wrong),
+                    Catch::Contains("'w' is [3], but the plan was made for [2]"));
   named other = {{"w", at::randn({5})}};
   CHECK_THROWS_AS(graft::apply(p, source_of(other), dst), graft::usage_error);
 }
 
-TEST_CASE("the CUDA path: destination on the GPU, slicing there", "[torch][apply][cuda]") {
+namespace {
+
+named on_device(const named& n, const at::Device& device) {
+  named out;
+  for (const auto& [k, v] : n) out.emplace_back(k, v.to(device));
+  return out;
+}
+
+/// The same transfer onto CPU and onto `device` destinations: every tensor must match bit for bit
+/// (means within float rounding: the GPU may sum in another order) and stay on its device.
+void check_same_on_device(const std::string& rules, const std::string& from, const std::string& onto,
+                          const at::Device& device, bool source_on_device) {
+  auto src_set = test::manifest(from), dst_set = test::manifest(onto);
+  auto p = graft::make_plan(test::shipped(rules), src_set, dst_set);
+  INFO(test::problems(p));
+  REQUIRE(p.ok());
+  const named source = random_tensors(src_set, 11), templ = random_tensors(dst_set, 12);
+  named cpu_out = clone_all(templ);
+  graft::apply(p, source_of(source), cpu_out);
+  const named device_source = source_on_device ? on_device(source, device) : source;
+  named device_out = on_device(templ, device);
+  auto summary = graft::apply(p, source_of(device_source), device_out);
+  CHECK(summary.copied == p.count(category::copied));
+  CHECK(summary.mapped == p.count(category::mapped));
+  for (std::size_t i = 0; i < cpu_out.size(); ++i) {
+    INFO(cpu_out[i].first);
+    REQUIRE(device_out[i].second.device() == device);
+    REQUIRE(at::equal(device_out[i].second.cpu(), cpu_out[i].second));
+  }
+}
+
+}  // namespace
+
+TEST_CASE("the CUDA path: the pose transfers onto GPU destinations equal the CPU ones", "[torch][apply][cuda]") {
   if (!at::hasCUDA()) {
     WARN("no CUDA device: the CUDA path is compiled but not run here");
     return;
   }
-  auto x = test::rules_text("use \"joints/coco.graft\"\nuse \"joints/crowdpose.graft\"\nreshape \"w\" { dim 0 = coco -> crowdpose }\n");
-  named source = {{"w", at::randn({17, 8})}};
-  named dst = {{"w", at::zeros({14, 8}, at::TensorOptions().device(at::kCUDA))}};
-  auto p = graft::make_plan(x, graft::tensor_set_of(source), graft::tensor_set_of(dst));
-  graft::apply(p, source_of(source), dst);
-  CHECK(dst[0].second.device().is_cuda());
-  CHECK(at::equal(dst[0].second.cpu()[0], source[0].second[5]));
+  const at::Device gpu(at::kCUDA, 0);
+  SECTION("HigherHRNet, CPU source") {
+    check_same_on_device("pose/higherhrnet_coco_to_crowdpose.graft", "higherhrnet_w32_512_coco",
+                         "higherhrnet_w32_512_crowdpose", gpu, false);
+  }
+  SECTION("SWAHR, GPU source") {
+    check_same_on_device("pose/swahr_coco_to_crowdpose.graft", "swahr_w32_512_coco", "swahr_w32_512_crowdpose", gpu,
+                         true);
+  }
+  SECTION("DEKR, CPU source") {
+    check_same_on_device("pose/dekr_coco_to_crowdpose.graft", "dekr_w32_coco", "dekr_w32_crowdpose", gpu, false);
+  }
+}
+
+TEST_CASE("the CUDA path: selections, means, casts and modules on the GPU", "[torch][apply][cuda]") {
+  if (!at::hasCUDA()) {
+    WARN("no CUDA device: the CUDA path is compiled but not run here");
+    return;
+  }
+  const auto gpu = at::TensorOptions().device(at::kCUDA);
+  SECTION("joint rows and synthesized means, half-precision source on the CPU") {
+    auto r = test::rules_text(R"(joints a = [nose, ls, rs]
+joints b = [ls, rs, head, neck]
+map a -> b { head = nose; neck = mean(ls, rs) }
+reshape "hm" { dim 0 = a -> b }
+)");
+    named source = {{"hm", at::randn({3, 5}).to(at::kHalf)}};
+    named dst = {{"hm", at::zeros({4, 5}, gpu)}};
+    auto p = graft::make_plan(r, graft::tensor_set_of(source), graft::tensor_set_of(dst));
+    INFO(test::problems(p));
+    REQUIRE(p.ok());
+    graft::apply(p, source_of(source), dst);
+    const at::Tensor hm = dst[0].second;
+    REQUIRE(hm.is_cuda());
+    CHECK(hm.scalar_type() == at::kFloat);
+    const at::Tensor s = source[0].second.to(at::kFloat);
+    CHECK(at::equal(hm.cpu()[0], s[1]));
+    CHECK(at::equal(hm.cpu()[2], s[0]));
+    CHECK(at::allclose(hm.cpu()[3], (s[1] + s[2]) / 2));
+  }
+  SECTION("torch::nn::Module moved to the GPU: parameters stay there and keep requires_grad") {
+    auto r = test::rules_text(R"(use "joints/coco.graft"
+use "joints/crowdpose.graft"
+reshape "conv.{weight,bias}" { dim 0 = coco -> crowdpose })");
+    struct model : torch::nn::Module {
+      torch::nn::Conv2d conv{nullptr};
+      model() { conv = register_module("conv", torch::nn::Conv2d(torch::nn::Conv2dOptions(8, 14, 1))); }
+    } m;
+    m.to(at::Device(at::kCUDA, 0));
+    named source = {{"conv.weight", at::randn({17, 8, 1, 1})}, {"conv.bias", at::randn({17})}};
+    auto p = graft::make_plan(r, graft::tensor_set_of(source), graft::tensor_set_of(m));
+    INFO(test::problems(p));
+    REQUIRE(p.ok());
+    graft::apply(p, source_of(source), m);
+    REQUIRE(m.conv->weight.is_cuda());
+    CHECK(m.conv->weight.requires_grad());
+    for (std::size_t d = 0; d < crowdpose.size(); ++d) {
+      const long s = source_joint(d);
+      if (s < 0) continue;
+      CHECK(at::equal(m.conv->weight.cpu()[static_cast<long>(d)], source[0].second[s]));
+      CHECK(at::equal(m.conv->bias.cpu()[static_cast<long>(d)], source[1].second[s]));
+    }
+  }
 }
