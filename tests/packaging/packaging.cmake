@@ -10,6 +10,7 @@
 #   packaging_find_package       a consumer project: find_package(graft) against the install tree
 #   packaging_build_tree_package the same consumer against the build tree (graft_DIR=<graft build>)
 #   packaging_add_subdirectory   a consumer project: add_subdirectory(<graft source>)
+#   packaging_format             the sources follow .clang-format (scripts/lint; needs clang-format)
 set(_pkg_src ${CMAKE_CURRENT_LIST_DIR})
 set(_pkg_bin ${CMAKE_CURRENT_BINARY_DIR}/packaging)
 set(_pkg_install ${_pkg_bin}/install)
@@ -84,6 +85,15 @@ add_test(NAME packaging_add_subdirectory
                  --build-generator ${CMAKE_GENERATOR} --build-noclean
                  --build-options ${_pkg_build_options} -DGRAFT_SOURCE_DIR=${PROJECT_SOURCE_DIR}
                  --test-command ${CMAKE_CTEST_COMMAND} --output-on-failure)
+
+find_program(GRAFT_CLANG_FORMAT NAMES clang-format clang-format-14)
+if(GRAFT_CLANG_FORMAT)
+  add_test(NAME packaging_format
+           COMMAND ${CMAKE_COMMAND} -E env CLANG_FORMAT=${GRAFT_CLANG_FORMAT}
+                   ${PROJECT_SOURCE_DIR}/scripts/lint --format-only)
+else()
+  message(STATUS "graft: clang-format not found; the packaging_format test is not added (scripts/deps installs it)")
+endif()
 
 get_property(_pkg_tests DIRECTORY PROPERTY TESTS)
 foreach(t IN LISTS _pkg_tests)
