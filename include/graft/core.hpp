@@ -1,7 +1,8 @@
 #pragma once
 /// \file
 /// Every torch-free graft header (link graft::core): errors, the rules DSL, rules, plans and
-/// checkpoint I/O. Not included: graft/torch/* (see graft/graft.hpp) and graft/testing.hpp (Catch2).
+/// checkpoint I/O, applying plans to checkpoint records. Not included: graft/torch/* (see graft/graft.hpp) and
+/// graft/testing.hpp (Catch2).
 
 // errors and shared vocabulary
 #include <graft/error.hpp>
@@ -30,6 +31,8 @@
 #include <graft/plan/report.hpp>
 
 // io: checkpoint readers and writers giving torch-free tensor records
+#include <graft/apply/records.hpp>
+#include <graft/apply/summary.hpp>
 #include <graft/io/atomic_file.hpp>
 #include <graft/io/byte_span.hpp>
 #include <graft/io/checkpoint.hpp>

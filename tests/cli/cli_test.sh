@@ -119,6 +119,21 @@ run 2 "apply onto an input through a link" -- apply "$tmp/rescore.graft" --from 
 run 2 "apply bad extension" -- apply "$tmp/rescore.graft" --from "$tmp/coco.pth" --onto "$tmp/crowd.pth" --out "$tmp/out.bin"
 run 2 "apply manifest" -- apply "$tmp/rescore.graft" --from "$M/dekr_rescore_coco.tsv" --onto "$tmp/crowd.pth" --out "$tmp/x.pth"
 run 2 "apply bad device" -- apply "$tmp/rescore.graft" --from "$tmp/coco.pth" --onto "$tmp/crowd.pth" --out "$tmp/y.pth" --device tpu
+# --device cuda: `graft` (no LibTorch) hands the command to the graft-torch beside it, which needs a CUDA
+# LibTorch build and a GPU; without them the refusal comes from graft-torch and names the reason.
+"$graft" apply "$tmp/rescore.graft" --from "$tmp/coco.pth" --onto "$tmp/crowd.pth" --out "$tmp/cuda.pth" \
+  --device cuda >"$tmp/out" 2>&1
+got=$?
+if [[ $got -eq 0 ]] && grep -qF "wrote $tmp/cuda.pth" "$tmp/out"; then passed=$((passed + 1))
+elif [[ $got -eq 2 ]] && grep -qF "this LibTorch build has no CUDA" "$tmp/out"; then passed=$((passed + 1))
+else echo "FAIL: apply --device cuda: exit $got"; sed 's/^/    /' "$tmp/out" | head; failed=$((failed + 1)); fi
+if [[ $("$graft" --version) != *LibTorch* ]]; then
+  mkdir -p "$tmp/alone" && cp "$graft" "$tmp/alone/graft"
+  graft_saved=$graft graft=$tmp/alone/graft
+  run 2 "apply --device cuda without graft-torch" -- apply "$tmp/rescore.graft" --from "$tmp/coco.pth" --onto "$tmp/crowd.pth" --out "$tmp/z.pth" --device cuda:1
+  contains "names the missing helper" "--device cuda:1 needs LibTorch: $tmp/alone/graft-torch (the graft CLI built with LibTorch) is not installed"
+  graft=$graft_saved
+fi
 after=$(sha256sum "$tmp/coco.pth" "$tmp/crowd.pth")
 if [[ "$before" == "$after" ]]; then passed=$((passed + 1)); else echo "FAIL: inputs changed"; failed=$((failed + 1)); fi
 if ls -a "$tmp" | grep -q '\.tmp-'; then echo "FAIL: temporary files left behind"; failed=$((failed + 1)); else passed=$((passed + 1)); fi

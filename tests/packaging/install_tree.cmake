@@ -24,7 +24,7 @@ set(expected
   ${DATADIR}/graft/rules/joints/coco.graft
   ${DATADIR}/graft/rules/pose/higherhrnet_coco_to_crowdpose.graft)
 if(WITH_CLI)
-  list(APPEND expected ${BINDIR}/graft)
+  list(APPEND expected ${BINDIR}/graft ${BINDIR}/graft-torch)
 endif()
 set(missing)
 foreach(f IN LISTS expected)

@@ -4,6 +4,7 @@
 #include "plan/plan_helpers.hpp"
 #include "support/pose_joints.hpp"
 
+#include <graft/apply/records.hpp>
 #include <graft/torch/apply.hpp>
 #include <graft/torch/module.hpp>
 #include <graft/torch/script_module.hpp>
@@ -13,6 +14,7 @@
 #include <torch/nn/modules/conv.h>
 
 #include <map>
+#include <tuple>
 
 using graft::category;
 
@@ -250,6 +252,99 @@ TEST_CASE("apply refuses failed plans and tensors that do not match the plan", "
                     Catch::Contains("'w' is [3], but the plan was made for [2]"));
   named other = {{"w", at::randn({5})}};
   CHECK_THROWS_AS(graft::apply(p, source_of(other), dst), graft::usage_error);
+}
+
+namespace {
+
+std::vector<graft::io::tensor_record> records_of(const named& n) {
+  std::vector<graft::io::tensor_record> out;
+  for (const auto& [k, v] : n) out.push_back(graft::to_record(v, k, graft::tensor_role::param));
+  return out;
+}
+
+/// graft::apply_records (host memory, no LibTorch) against graft::apply (LibTorch) on one plan:
+/// the same values everywhere (means within float rounding), the same dtypes and shapes.
+void check_host_equals_torch(const graft::plan& p, const named& source, const named& templ) {
+  INFO(test::problems(p));
+  REQUIRE(p.ok());
+  named torch_out = clone_all(templ);
+  const auto torch_summary = graft::apply(p, source_of(source), torch_out);
+  graft::apply_summary host_summary;
+  const auto host_out = graft::apply_records(p, records_of(source), records_of(templ), &host_summary);
+  CHECK(host_summary.copied == torch_summary.copied);
+  CHECK(host_summary.mapped == torch_summary.mapped);
+  CHECK(host_summary.synthesized == torch_summary.synthesized);
+  CHECK(host_summary.casts == torch_summary.casts);
+  REQUIRE(host_out.size() == torch_out.size());
+  for (std::size_t i = 0; i < host_out.size(); ++i) {
+    INFO(torch_out[i].first);
+    REQUIRE(host_out[i].name == torch_out[i].first);
+    const at::Tensor h = graft::to_tensor(host_out[i]);
+    REQUIRE(h.scalar_type() == torch_out[i].second.scalar_type());
+    REQUIRE(h.sizes() == torch_out[i].second.sizes());
+    if (at::equal(h, torch_out[i].second)) continue;
+    REQUIRE(at::isFloatingType(h.scalar_type()));
+    REQUIRE(at::allclose(h.to(at::kDouble), torch_out[i].second.to(at::kDouble), 1e-6, 1e-6));
+  }
+}
+
+}  // namespace
+
+TEST_CASE("host apply: the three pose transfers equal graft::apply tensor for tensor", "[torch][apply][host]") {
+  for (const auto& [rules, from, onto] :
+       {std::tuple<const char*, const char*, const char*>{"pose/higherhrnet_coco_to_crowdpose.graft",
+                                                          "higherhrnet_w32_512_coco", "higherhrnet_w32_512_crowdpose"},
+        {"pose/swahr_coco_to_crowdpose.graft", "swahr_w32_512_coco", "swahr_w32_512_crowdpose"},
+        {"pose/dekr_coco_to_crowdpose.graft", "dekr_w32_coco", "dekr_w32_crowdpose"}}) {
+    INFO(rules);
+    auto src_set = test::manifest(from), dst_set = test::manifest(onto);
+    check_host_equals_torch(graft::make_plan(test::shipped(rules), src_set, dst_set), random_tensors(src_set, 21),
+                            random_tensors(dst_set, 22));
+  }
+}
+
+TEST_CASE("host apply: means, casts, literal reshapes and integer rows equal graft::apply", "[torch][apply][host]") {
+  SECTION("mean rows, mean per-joint tensors, a half-precision source") {
+    auto r = test::rules_text(R"(joints a = [nose, ls, rs]
+joints b = [ls, rs, head, neck]
+map a -> b { head = nose; neck = mean(ls, rs) }
+reshape "hm" { dim 1 = a -> b }
+rename "off.<a>.w" -> "off.<b>.w"
+)");
+    named source = {{"hm", at::randn({2, 3, 5}).to(at::kHalf)},
+                    {"off.0.w", at::randn({2, 2})},
+                    {"off.1.w", at::randn({2, 2})},
+                    {"off.2.w", at::randn({2, 2})}};
+    named templ = {{"hm", at::randn({2, 4, 5})},
+                   {"off.0.w", at::randn({2, 2})},
+                   {"off.1.w", at::randn({2, 2})},
+                   {"off.2.w", at::randn({2, 2})},
+                   {"off.3.w", at::randn({2, 2})}};
+    check_host_equals_torch(graft::make_plan(r, graft::tensor_set_of(source), graft::tensor_set_of(templ)), source,
+                            templ);
+  }
+  SECTION("kept rows in two dimensions of one tensor, integer values") {
+    auto r = test::rules_text(R"(joints a = [x, y, z]
+joints b = [z, w, x]
+reshape "t" { dim 0 = a -> b; dim 1 = a -> b }
+)");
+    named source = {{"t", at::randint(0, 1000, {3, 3, 2}, at::TensorOptions().dtype(at::kLong))}};
+    named templ = {{"t", at::randint(0, 1000, {3, 3, 2}, at::TensorOptions().dtype(at::kLong))}};
+    check_host_equals_torch(graft::make_plan(r, graft::tensor_set_of(source), graft::tensor_set_of(templ)), source,
+                            templ);
+  }
+  SECTION("literal reshapes and a bfloat16 -> float32 cast") {
+    auto r =
+        test::rules_text("reshape \"fc\" { view }\nreshape \"k\" { permute 2 0 1 }\nreshape \"u\" { unsqueeze 0 }\n");
+    named source = {{"h", at::randn({4}).to(at::kBFloat16)},
+                    {"fc", at::randn({3, 2, 1, 1})},
+                    {"k", at::randn({2, 3, 4})},
+                    {"u", at::randn({5})}};
+    named templ = {
+        {"h", at::zeros({4})}, {"fc", at::zeros({3, 2})}, {"k", at::zeros({4, 2, 3})}, {"u", at::zeros({1, 5})}};
+    check_host_equals_torch(graft::make_plan(r, graft::tensor_set_of(source), graft::tensor_set_of(templ)), source,
+                            templ);
+  }
 }
 
 namespace {

@@ -1,19 +1,29 @@
 #pragma once
 // `graft apply`: convert a checkpoint into the destination's shape, per a plan; write .pth/.safetensors.
+// On the CPU the plan runs on host memory (graft/apply/records.hpp): the `graft` binary does not link
+// LibTorch. `--device cuda[:N]` needs LibTorch: `graft` runs `graft-torch` (the same CLI built with
+// GRAFT_CLI_WITH_TORCH=1, installed beside it) with the same arguments.
 
 #include "plan.hpp"
 
+#include <graft/apply/records.hpp>
 #include <graft/io/checkpoint.hpp>
 #include <graft/io/pth_writer.hpp>
 #include <graft/io/safetensors.hpp>
+#if GRAFT_CLI_WITH_TORCH
 #include <graft/torch/apply.hpp>
+#endif
 
 #include <CLI/CLI.hpp>
 
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <iostream>
+#include <regex>
 #include <string>
+#include <system_error>
 #include <vector>
 
 #include <unistd.h>
@@ -58,21 +68,75 @@ struct apply_command {
     if (!fs::is_directory(parent, ec)) throw usage_error("--out folder '" + parent.string() + "' does not exist");
   }
 
-  at::Device parse_device() const {
-    at::Device d(at::kCPU);
+  /// "cpu", or "cuda"/"cuda:N"; anything else is a usage error.
+  bool wants_gpu() const {
+    static const std::regex gpu("cuda(:[0-9]+)?");
+    if (device == "cpu") return false;
+    if (std::regex_match(device, gpu)) return true;
+    throw usage_error("--device must be cpu, cuda or cuda:N, not '" + device + "'");
+  }
+
+#if GRAFT_CLI_WITH_TORCH
+  /// The output records, computed with LibTorch on `device` (copied tensors stay zero-copy on the CPU).
+  std::vector<io::tensor_record> apply_on_device(const plan& p, const io::checkpoint& source,
+                                                 const io::checkpoint& target) const {
+    at::Device dev(at::kCPU);
     try {
-      d = at::Device(device);
+      dev = at::Device(device);
     } catch (const std::exception&) {
       throw usage_error("--device must be cpu, cuda or cuda:N, not '" + device + "'");
     }
-    if (d.is_cuda() && !at::hasCUDA()) throw usage_error("--device " + device + ": this LibTorch build has no CUDA");
-    if (!d.is_cpu() && !d.is_cuda()) throw usage_error("--device must be cpu, cuda or cuda:N, not '" + device + "'");
-    return d;
+    if (dev.is_cuda() && !at::hasCUDA()) throw usage_error("--device " + device + ": this LibTorch build has no CUDA");
+    std::vector<const plan_entry*> by_destination(target.tensors.size(), nullptr);
+    for (const auto& e : p.entries)
+      if (e.destination) by_destination[*e.destination] = &e;
+    const source_tensors sources = record_source(p, source.tensors);
+    std::vector<io::tensor_record> records;
+    records.reserve(target.tensors.size());
+    for (std::size_t d = 0; d < target.tensors.size(); ++d) {
+      const io::tensor_record& templ = target.tensors[d];
+      const plan_entry& e = *by_destination[d];
+      if (e.what == category::kept) {
+        records.push_back(templ);
+      } else {
+        at::Tensor t = e.what == category::mapped
+                           ? to_tensor(templ).to(dev).clone()  // template values stay where rows are kept
+                           : at::empty(templ.shape, at::TensorOptions().dtype(to_scalar_type(templ.type)).device(dev));
+        apply_entry(p, e, sources, t);
+        records.push_back(to_record(t.cpu(), templ.name, templ.role));
+      }
+    }
+    return records;
+  }
+#else
+  /// Runs `graft-torch` (beside this program) with this process's arguments; returns only on failure.
+  [[noreturn]] void run_torch_build() const {
+    namespace fs = std::filesystem;
+    std::error_code ec;
+    const fs::path self = fs::read_symlink("/proc/self/exe", ec);
+    const fs::path helper = ec ? fs::path("graft-torch") : self.parent_path() / "graft-torch";
+    if (!fs::exists(helper, ec))
+      throw usage_error("--device " + device + " needs LibTorch: " + helper.string() +
+                        " (the graft CLI built with LibTorch) is not installed");
+    std::fflush(nullptr);
+    ::execv(helper.c_str(), program_arguments());
+    throw usage_error("cannot run " + helper.string() + ": " + std::strerror(errno));
+  }
+#endif
+
+  /// argv of this process, for run_torch_build (set by main()).
+  static char** program_arguments(char** set = nullptr) {
+    static char** args = nullptr;
+    if (set) args = set;
+    return args;
   }
 
   int run() const {
     check_output_path();
-    const at::Device dev = parse_device();
+    const bool gpu = wants_gpu();
+#if !GRAFT_CLI_WITH_TORCH
+    if (gpu) run_torch_build();
+#endif
     if (io::is_manifest_path(in.from) || io::is_manifest_path(in.onto))
       throw usage_error("apply needs checkpoints with data: a .tsv manifest has shapes only (use `graft plan`)");
     const auto rules = in.load_rules();
@@ -84,37 +148,15 @@ struct apply_command {
     std::cout << (json ? format_json(p) : format_report(p));
     if (!p.ok()) return 1;
 
-    std::vector<const plan_entry*> by_destination(target.tensors.size(), nullptr);
-    for (const auto& e : p.entries)
-      if (e.destination) by_destination[*e.destination] = &e;
-    const source_tensors sources = record_source(p, source.tensors);
-    const bool progress = ::isatty(2) && target.tensors.size() > 200;
     std::vector<io::tensor_record> records;
-    records.reserve(target.tensors.size());
+#if GRAFT_CLI_WITH_TORCH
+    if (gpu)
+      records = apply_on_device(p, source, target);
+    else
+#endif
+      records = apply_records(p, source.tensors, target.tensors);
     std::size_t bytes = 0;
-    for (std::size_t d = 0; d < target.tensors.size(); ++d) {
-      const io::tensor_record& templ = target.tensors[d];
-      const plan_entry& e = *by_destination[d];
-      if (progress && d % 50 == 0) std::fprintf(stderr, "\rapplying %zu/%zu", d, target.tensors.size());
-      if (e.what == category::kept) {
-        records.push_back(templ);
-      } else if (e.what == category::copied && !e.cast && dev.is_cpu()) {
-        io::tensor_record r = source.tensors[*e.source];  // zero-copy: the source bytes go straight out
-        r.name = templ.name;
-        r.role = templ.role;
-        records.push_back(std::move(r));
-      } else {
-        at::Tensor t = e.what == category::mapped
-                           ? to_tensor(templ).to(dev).clone()  // template values stay where rows are kept
-                           : at::empty(templ.shape, at::TensorOptions().dtype(to_scalar_type(templ.type)).device(dev));
-        apply_entry(p, e, sources, t);
-        records.push_back(to_record(t.cpu(), templ.name, templ.role));
-      }
-      bytes += records.back().nbytes();
-    }
-    if (progress)
-      std::fprintf(stderr, "\rapplying %zu/%zu, writing %s\n", target.tensors.size(), target.tensors.size(),
-                   out.c_str());
+    for (const auto& r : records) bytes += r.nbytes();
     io::write_options wo;
     wo.inputs = {in.from, in.onto};
     if (ends_with(out, ".safetensors")) {

@@ -1,5 +1,6 @@
 // The graft command-line tool: check, plan, explain, inspect, apply.
 // Exit codes: 0 success; 1 the plan violates policy (strict mode, expect); 2 bad usage or unreadable input.
+// Built twice (tools/CMakeLists.txt): `graft` without LibTorch, `graft-torch` with it (GRAFT_CLI_WITH_TORCH).
 
 #include "apply.hpp"
 #include "check.hpp"
@@ -14,7 +15,8 @@
 int main(int argc, char** argv) {
   CLI::App app{"graft: move pretrained weights between models with a reviewable rules file"};
   app.require_subcommand(1);
-  app.set_version_flag("--version", "graft 0.1.0");
+  app.set_version_flag("--version", GRAFT_CLI_WITH_TORCH ? "graft 0.1.0 (with LibTorch)" : "graft 0.1.0");
+  graft::cli::apply_command::program_arguments(argv);
   int exit_code = 0;
 
   graft::cli::check_command check;

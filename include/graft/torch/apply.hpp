@@ -3,6 +3,7 @@
 /// apply(): executes a plan on LibTorch tensors, in place, on the destination's device.
 /// Includes narrow ATen headers only (never <torch/torch.h>).
 
+#include <graft/apply/summary.hpp>
 #include <graft/error.hpp>
 #include <graft/io/tensor_record.hpp>
 #include <graft/plan/plan.hpp>
@@ -22,15 +23,6 @@ namespace graft {
 
 /// Supplies the source tensor at an index of plan::source (any device; read-only use).
 using source_tensors = std::function<at::Tensor(std::size_t index)>;
-
-/// What apply() did.
-struct apply_summary {
-  std::size_t copied = 0;       ///< tensors copied whole
-  std::size_t mapped = 0;       ///< tensors filled through layouts or literal reshapes
-  std::size_t synthesized = 0;  ///< tensors built from other joints' tensors
-  std::size_t kept = 0;         ///< destination tensors left untouched
-  std::size_t casts = 0;        ///< tensors whose dtype was converted
-};
 
 namespace detail {
 
@@ -163,14 +155,7 @@ inline apply_summary apply(const plan& p, const source_tensors& sources,
       throw usage_error("destination tensor '" + m.name + "' is " + (d.defined() ? detail::shape_of(d) : "missing") +
                         ", but the plan was made for " + shape_str(m.shape));
     apply_entry(p, e, checked_source, d);
-    switch (e.what) {
-      case category::copied: ++summary.copied; break;
-      case category::mapped: ++summary.mapped; break;
-      case category::synthesized: ++summary.synthesized; break;
-      case category::kept: ++summary.kept; break;
-      default: break;
-    }
-    if (e.cast) ++summary.casts;
+    summary.count(e);
   }
   return summary;
 }
