@@ -15,8 +15,6 @@ using namespace std::string_literals;
 
 namespace {
 
-using test::pickle::int8b;
-using test::pickle::ints;
 using test::pickle::str;
 using test::pickle::tensor;
 using test::pickle::u32;

@@ -23,7 +23,7 @@ inline graft::rules::ruleset shipped(const std::string& rel) {
 inline graft::rules::ruleset rules_text(const std::string& text) {
   graft::rules::load_options o;
   o.use_installed_rules = false;
-  o.include_dirs.push_back(GRAFT_RULES_DIR);
+  o.include_dirs.emplace_back(GRAFT_RULES_DIR);
   return graft::rules::load_rules_text("test.graft", text, o);
 }
 

@@ -24,7 +24,7 @@ struct temp_tree {
     static int n = 0;
     return n;
   }
-  fs::path write(const std::string& rel, const std::string& text) {
+  fs::path write(const std::string& rel, const std::string& text) const {
     fs::path p = root / rel;
     fs::create_directories(p.parent_path());
     std::ofstream(p) << text;

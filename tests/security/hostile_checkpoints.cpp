@@ -59,8 +59,6 @@ std::string save(const std::string& bytes, const std::string& ext = ".pth") {
   return p.string();
 }
 
-using test::pickle::int8b;
-using test::pickle::ints;
 using test::pickle::str;
 using test::pickle::tensor;
 using test::pickle::u32;
@@ -183,8 +181,9 @@ TEST_CASE("security: payloads hidden inside otherwise valid checkpoints") {
           "refused global 'os.system'");
   // memoized and fetched again: refused at the first sight
   refuses(make_zip("\x80\x02"
-                   "csubprocess\nPopen\nq\x00h\x00" +
-                   call + "."s),
+                   "csubprocess\nPopen\nq\x00h\x00"s +  // BINPUT 0, BINGET 0: the NULs are opcode arguments
+                   call +
+                   "."s),
           "refused global 'subprocess.Popen'");
   // legacy-format file whose state dict hides the payload
   auto legacy = read_bytes(fixture("params_legacy.pth"));

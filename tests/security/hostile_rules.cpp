@@ -38,7 +38,7 @@ struct temp_tree {
     std::error_code ec;
     fs::remove_all(root, ec);
   }
-  fs::path write(const std::string& rel, const std::string& text) {
+  fs::path write(const std::string& rel, const std::string& text) const {
     fs::path p = root / rel;
     fs::create_directories(p.parent_path());
     std::ofstream(p, std::ios::binary) << text;

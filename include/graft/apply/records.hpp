@@ -157,7 +157,7 @@ inline void convert_elements(const std::byte* in, dtype from, std::byte* out, dt
     if (ints && from != dtype::bool_) {
       std::int64_t v = 0;
       switch (from) {
-        case dtype::int8: v = load_as<std::int8_t>(in); break;
+        case dtype::int8: v = load_as<std::int8_t>(in); break;  // NOLINT(bugprone-signed-char-misuse): int8 is signed
         case dtype::int16: v = load_as<std::int16_t>(in); break;
         case dtype::int32: v = load_as<std::int32_t>(in); break;
         case dtype::int64: v = load_as<std::int64_t>(in); break;

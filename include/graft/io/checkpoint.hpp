@@ -205,7 +205,7 @@ inline void select_state_dict(const pickled_checkpoint& pc, const std::optional<
 
 /// Reads a checkpoint of any supported format. `key` names the wrapper entry holding the state dict
 /// (see the file comment for the automatic choice); safetensors files ignore it.
-inline checkpoint read_checkpoint(const std::string& path, std::optional<std::string> key = {}) {
+inline checkpoint read_checkpoint(const std::string& path, const std::optional<std::string>& key = {}) {
   auto file = mapped_file::open(path);
   checkpoint out;
   out.path = path;

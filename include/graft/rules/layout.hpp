@@ -38,7 +38,7 @@ struct layout_segment {
       case kind::drop: return "drop " + std::to_string(count);
       case kind::fresh: return "new " + std::to_string(count);
       case kind::joints: {
-        const std::string arrow = map->from + " -> " + map->to;
+        std::string arrow = map->from + " -> " + map->to;
         if (repeat == 1 && !block_major) return arrow;
         return block_major ? std::to_string(repeat) + " * (" + arrow + ")"
                            : "(" + arrow + ") * " + std::to_string(repeat);
