@@ -125,7 +125,8 @@ run 2 "apply bad device" -- apply "$tmp/rescore.graft" --from "$tmp/coco.pth" --
   --device cuda >"$tmp/out" 2>&1
 got=$?
 if [[ $got -eq 0 ]] && grep -qF "wrote $tmp/cuda.pth" "$tmp/out"; then passed=$((passed + 1))
-elif [[ $got -eq 2 ]] && grep -qF "this LibTorch build has no CUDA" "$tmp/out"; then passed=$((passed + 1))
+elif [[ $got -eq 2 ]] && grep -qF "this LibTorch build has no CUDA" "$tmp/out" && ! grep -qF "plan ok" "$tmp/out"; then
+  passed=$((passed + 1))  # refused before reading or planning anything
 else echo "FAIL: apply --device cuda: exit $got"; sed 's/^/    /' "$tmp/out" | head; failed=$((failed + 1)); fi
 if [[ $("$graft" --version) != *LibTorch* ]]; then
   mkdir -p "$tmp/alone" && cp "$graft" "$tmp/alone/graft"

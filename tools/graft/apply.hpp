@@ -77,9 +77,8 @@ struct apply_command {
   }
 
 #if GRAFT_CLI_WITH_TORCH
-  /// The output records, computed with LibTorch on `device` (copied tensors stay zero-copy on the CPU).
-  std::vector<io::tensor_record> apply_on_device(const plan& p, const io::checkpoint& source,
-                                                 const io::checkpoint& target) const {
+  /// The LibTorch device named by --device; a usage error when this LibTorch cannot use it.
+  at::Device torch_device() const {
     at::Device dev(at::kCPU);
     try {
       dev = at::Device(device);
@@ -87,6 +86,12 @@ struct apply_command {
       throw usage_error("--device must be cpu, cuda or cuda:N, not '" + device + "'");
     }
     if (dev.is_cuda() && !at::hasCUDA()) throw usage_error("--device " + device + ": this LibTorch build has no CUDA");
+    return dev;
+  }
+
+  /// The output records, computed with LibTorch on `dev` (copied tensors stay zero-copy on the CPU).
+  std::vector<io::tensor_record> apply_on_device(const plan& p, const io::checkpoint& source,
+                                                 const io::checkpoint& target, const at::Device& dev) const {
     std::vector<const plan_entry*> by_destination(target.tensors.size(), nullptr);
     for (const auto& e : p.entries)
       if (e.destination) by_destination[*e.destination] = &e;
@@ -134,7 +139,9 @@ struct apply_command {
   int run() const {
     check_output_path();
     const bool gpu = wants_gpu();
-#if !GRAFT_CLI_WITH_TORCH
+#if GRAFT_CLI_WITH_TORCH
+    const at::Device dev = gpu ? torch_device() : at::Device(at::kCPU);  // refuse before any work
+#else
     if (gpu) run_torch_build();
 #endif
     if (io::is_manifest_path(in.from) || io::is_manifest_path(in.onto))
@@ -151,7 +158,7 @@ struct apply_command {
     std::vector<io::tensor_record> records;
 #if GRAFT_CLI_WITH_TORCH
     if (gpu)
-      records = apply_on_device(p, source, target);
+      records = apply_on_device(p, source, target, dev);
     else
 #endif
       records = apply_records(p, source.tensors, target.tensors);
