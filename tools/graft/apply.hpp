@@ -46,6 +46,7 @@ struct apply_command {
   std::string out;
   std::string device = "cpu";
   bool json = false;
+  char** argv = nullptr;  ///< this process's arguments, which `graft` passes on to graft-torch (set by main())
 
   void add_to(CLI::App& app, int& exit_code) {
     auto* cmd = app.add_subcommand("apply", "Write the destination checkpoint filled from the source per the rules");
@@ -89,7 +90,8 @@ struct apply_command {
     return dev;
   }
 
-  /// The output records, computed with LibTorch on `dev` (copied tensors stay zero-copy on the CPU).
+  /// The output records: mapped and synthesized tensors computed with LibTorch on `dev`, copied ones
+  /// zero-copy on the CPU (the output is a file: only the slicing needs the device).
   std::vector<io::tensor_record> apply_on_device(const plan& p, const io::checkpoint& source,
                                                  const io::checkpoint& target, const at::Device& dev) const {
     std::vector<const plan_entry*> by_destination(target.tensors.size(), nullptr);
@@ -103,6 +105,8 @@ struct apply_command {
       const plan_entry& e = *by_destination[d];
       if (e.what == category::kept) {
         records.push_back(templ);
+      } else if (e.what == category::copied) {
+        records.push_back(copied_record(source.tensors[*e.source], templ));  // no round trip through the GPU
       } else {
         at::Tensor t = e.what == category::mapped
                            ? to_tensor(templ).to(dev).clone()  // template values stay where rows are kept
@@ -124,17 +128,10 @@ struct apply_command {
       throw usage_error("--device " + device + " needs LibTorch: " + helper.string() +
                         " (the graft CLI built with LibTorch) is not installed");
     std::fflush(nullptr);
-    ::execv(helper.c_str(), program_arguments());
+    ::execv(helper.c_str(), argv);
     throw usage_error("cannot run " + helper.string() + ": " + std::strerror(errno));
   }
 #endif
-
-  /// argv of this process, for run_torch_build (set by main()).
-  static char** program_arguments(char** set = nullptr) {
-    static char** args = nullptr;
-    if (set) args = set;
-    return args;
-  }
 
   int run() const {
     check_output_path();

@@ -16,7 +16,6 @@ int main(int argc, char** argv) {
   CLI::App app{"graft: move pretrained weights between models with a reviewable rules file"};
   app.require_subcommand(1);
   app.set_version_flag("--version", GRAFT_CLI_WITH_TORCH ? "graft 0.1.0 (with LibTorch)" : "graft 0.1.0");
-  graft::cli::apply_command::program_arguments(argv);
   int exit_code = 0;
 
   graft::cli::check_command check;
@@ -28,6 +27,7 @@ int main(int argc, char** argv) {
   graft::cli::inspect_command inspect;
   inspect.add_to(app, exit_code);
   graft::cli::apply_command apply;
+  apply.argv = argv;
   apply.add_to(app, exit_code);
 
   try {

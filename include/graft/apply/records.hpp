@@ -26,6 +26,15 @@ namespace detail::host {
 using io::contiguous_strides;
 using io::tensor_record;
 
+/// The same bits as another type of the same size (std::bit_cast before C++20).
+template <class To, class From>
+To bit_cast(const From& from) noexcept {
+  static_assert(sizeof(To) == sizeof(From));
+  To to;
+  std::memcpy(&to, &from, sizeof to);
+  return to;
+}
+
 /// float16 bits -> float (exact).
 inline float half_to_float(std::uint16_t h) noexcept {
   const std::uint32_t sign = static_cast<std::uint32_t>(h & 0x8000u) << 16;
@@ -44,15 +53,12 @@ inline float half_to_float(std::uint16_t h) noexcept {
     }
     bits = sign | (exp << 23) | ((mant & 0x3ffu) << 13);
   }
-  float f;
-  std::memcpy(&f, &bits, 4);
-  return f;
+  return bit_cast<float>(bits);
 }
 
 /// float -> float16 bits, rounding to nearest even (as c10::Half does).
 inline std::uint16_t float_to_half(float f) noexcept {
-  std::uint32_t x;
-  std::memcpy(&x, &f, 4);
+  const auto x = bit_cast<std::uint32_t>(f);
   const std::uint16_t sign = static_cast<std::uint16_t>((x >> 16) & 0x8000u);
   const std::uint32_t abs = x & 0x7fffffffu;
   if (abs >= 0x7f800000u) return sign | (abs > 0x7f800000u ? 0x7e00u : 0x7c00u);  // nan / inf
@@ -75,16 +81,12 @@ inline std::uint16_t float_to_half(float f) noexcept {
 
 /// bfloat16 bits -> float (exact).
 inline float bfloat16_to_float(std::uint16_t b) noexcept {
-  const std::uint32_t bits = static_cast<std::uint32_t>(b) << 16;
-  float f;
-  std::memcpy(&f, &bits, 4);
-  return f;
+  return bit_cast<float>(static_cast<std::uint32_t>(b) << 16);
 }
 
 /// float -> bfloat16 bits, rounding to nearest even (as c10::BFloat16 does).
 inline std::uint16_t float_to_bfloat16(float f) noexcept {
-  std::uint32_t x;
-  std::memcpy(&x, &f, 4);
+  auto x = bit_cast<std::uint32_t>(f);
   if ((x & 0x7fffffffu) > 0x7f800000u) return 0x7fc0u;  // nan
   x += 0x7fffu + ((x >> 16) & 1u);
   return static_cast<std::uint16_t>(x >> 16);
@@ -377,6 +379,18 @@ inline tensor_record record_of(dense&& d, const tensor_record& templ) {
 
 }  // namespace detail::host
 
+/// A copied tensor's output record: the source's bytes under the destination's name and role, zero-copy
+/// when the dtypes agree, converted (exactly as graft::apply would) when the plan casts.
+inline io::tensor_record copied_record(const io::tensor_record& source, const io::tensor_record& destination) {
+  if (source.type != destination.type)
+    return detail::host::record_of(detail::host::converted(detail::host::dense_of(source), destination.type),
+                                   destination);
+  io::tensor_record r = source;  // zero-copy: the source bytes go straight out
+  r.name = destination.name;
+  r.role = destination.role;
+  return r;
+}
+
 /// Runs a plan on host memory: `source` and `destination` are the records the plan was made from, in
 /// plan order (`destination` is the freshly initialised model: its values stay wherever the plan keeps
 /// them). Returns one record per destination tensor, in order; copied tensors view the source's bytes.
@@ -415,18 +429,7 @@ inline std::vector<io::tensor_record> apply_records(const plan& p, const std::ve
       case category::excluded:
       case category::unused: out.push_back(templ); continue;
       case category::conflict: throw plan_error("cannot apply a conflict entry ('" + p.name_of(e) + "'): " + e.note);
-      case category::copied: {
-        const io::tensor_record& s = source.at(*e.source);
-        if (s.type == templ.type) {
-          io::tensor_record r = s;  // zero-copy: the source bytes go straight out
-          r.name = templ.name;
-          r.role = templ.role;
-          out.push_back(std::move(r));
-        } else {
-          out.push_back(detail::host::record_of(detail::host::converted(detail::host::dense_of(s), templ.type), templ));
-        }
-        continue;
-      }
+      case category::copied: out.push_back(copied_record(source.at(*e.source), templ)); continue;
       case category::mapped: {
         const io::tensor_record& s = source.at(*e.source);
         out.push_back(detail::host::record_of(!e.selections.empty() ? detail::host::apply_selections(e, s, templ)
