@@ -2,6 +2,7 @@
 /// \file
 /// The plan as JSON (schema "graft-plan/1", documented in docs/plan-json.md).
 
+#include <graft/detail/json_writer.hpp>
 #include <graft/plan/plan.hpp>
 
 #include <cstdio>
@@ -11,107 +12,6 @@
 namespace graft {
 
 namespace detail {
-
-/// A minimal streaming JSON writer (objects, arrays, strings, numbers, booleans, null).
-class json_writer {
-public:
-  std::string str() const { return out_; }
-
-  json_writer& begin_object() { return open('{'); }
-  json_writer& end_object() { return close('}'); }
-  json_writer& begin_array() { return open('['); }
-  json_writer& end_array() { return close(']'); }
-  json_writer& key(const std::string& k) {
-    comma();
-    string_literal(k);
-    out_ += ':';
-    after_key_ = true;
-    return *this;
-  }
-  json_writer& value(const std::string& s) {
-    comma();
-    string_literal(s);
-    return *this;
-  }
-  json_writer& value(const char* s) { return value(std::string(s)); }
-  json_writer& value(long long n) {
-    comma();
-    out_ += std::to_string(n);
-    return *this;
-  }
-  json_writer& value(unsigned long long n) {
-    comma();
-    out_ += std::to_string(n);
-    return *this;
-  }
-  json_writer& value(long n) { return value(static_cast<long long>(n)); }
-  json_writer& value(unsigned long n) { return value(static_cast<unsigned long long>(n)); }
-  json_writer& value(int n) { return value(static_cast<long long>(n)); }
-  json_writer& value(bool b) {
-    comma();
-    out_ += b ? "true" : "false";
-    return *this;
-  }
-  json_writer& null() {
-    comma();
-    out_ += "null";
-    return *this;
-  }
-  template <typename T>
-  json_writer& array(const std::vector<T>& values) {
-    begin_array();
-    for (const auto& v : values) value(v);
-    return end_array();
-  }
-
-private:
-  json_writer& open(char c) {
-    comma();
-    out_ += c;
-    first_.push_back(true);
-    return *this;
-  }
-  json_writer& close(char c) {
-    out_ += c;
-    first_.pop_back();
-    return *this;
-  }
-  void comma() {
-    if (after_key_) {
-      after_key_ = false;
-      return;
-    }
-    if (!first_.empty()) {
-      if (!first_.back()) out_ += ',';
-      first_.back() = false;
-    }
-  }
-  void string_literal(const std::string& s) {
-    out_ += '"';
-    for (unsigned char c : s) {
-      switch (c) {
-        case '"': out_ += "\\\""; break;
-        case '\\': out_ += "\\\\"; break;
-        case '\n': out_ += "\\n"; break;
-        case '\r': out_ += "\\r"; break;
-        case '\t': out_ += "\\t"; break;
-        default:
-          if (c < 0x20) {
-            char buf[8];
-            std::snprintf(buf, sizeof buf, "\\u%04x", c);
-            out_ += buf;
-          } else {
-            out_ += static_cast<char>(c);
-          }
-      }
-    }
-    out_ += '"';
-  }
-
-  std::string out_;
-  std::vector<bool> first_;
-  bool after_key_ = false;
-};
 
 inline void write_tensor(json_writer& w, const tensor_meta& t) {
   w.begin_object();

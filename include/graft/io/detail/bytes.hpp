@@ -2,6 +2,8 @@
 /// \file
 /// Little-endian loads/stores and a bounds-checked byte cursor (internal).
 
+#include <graft/detail/text.hpp>
+
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -43,10 +45,8 @@ inline std::string quote_name(std::string_view s, std::size_t max = 80) {
     }
     auto u = static_cast<unsigned char>(c);
     if (u < 0x20 || u == 0x7f || c == '\'' || c == '\\') {
-      static const char hex[] = "0123456789abcdef";
       out += "\\x";
-      out += hex[u >> 4];
-      out += hex[u & 15];
+      graft::detail::append_hex_byte(out, u);
     } else {
       out += c;
     }

@@ -1,6 +1,8 @@
 #pragma once
 /// \file
-/// A small strict JSON parser and string escaper for safetensors headers (internal).
+/// A small strict JSON parser for safetensors headers (internal); the escaper is graft/detail/text.hpp.
+
+#include <graft/detail/text.hpp>
 
 #include <cstdint>
 #include <memory>
@@ -221,30 +223,6 @@ private:
 /// Parses a JSON document; throws json_error.
 inline json parse_json(std::string_view s) { return json_parser(s).parse(); }
 
-/// Appends `s` as a JSON string literal (quotes included).
-inline void json_quote(std::string& out, std::string_view s) {
-  static const char hex[] = "0123456789abcdef";
-  out += '"';
-  for (char c : s) {
-    auto u = static_cast<unsigned char>(c);
-    if (c == '"')
-      out += "\\\"";
-    else if (c == '\\')
-      out += "\\\\";
-    else if (c == '\n')
-      out += "\\n";
-    else if (c == '\t')
-      out += "\\t";
-    else if (c == '\r')
-      out += "\\r";
-    else if (u < 0x20) {
-      out += "\\u00";
-      out += hex[u >> 4];
-      out += hex[u & 15];
-    } else
-      out += c;
-  }
-  out += '"';
-}
+using graft::detail::json_quote;
 
 }  // namespace graft::io::detail
