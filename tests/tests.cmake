@@ -4,7 +4,7 @@ include(${CMAKE_CURRENT_SOURCE_DIR}/io/interop.cmake)  # io: PyTorch interop tes
 graft_add_test(test_io_torch SOURCES io/torch.cpp TORCH LABELS io)
 graft_add_test(test_rules SOURCES rules/pattern.cpp rules/layout.cpp LABELS rules)
 graft_add_test(test_dsl SOURCES dsl/parse.cpp dsl/error_messages.cpp rules/load.cpp LABELS dsl)
-graft_add_test(test_plan SOURCES plan/pose_rules.cpp plan/semantics.cpp LABELS plan)
+graft_add_test(test_plan SOURCES plan/pose_rules.cpp plan/semantics.cpp plan/vocabulary.cpp LABELS plan)
 if(TARGET graft_cli)
   add_test(NAME cli_graft_commands COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/cli/cli_test.sh $<TARGET_FILE:graft_cli> ${PROJECT_SOURCE_DIR} $<TARGET_FILE:graft_demo>)
   set_tests_properties(cli_graft_commands PROPERTIES LABELS cli)

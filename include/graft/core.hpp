@@ -8,6 +8,7 @@
 #include <graft/error.hpp>
 #include <graft/source.hpp>
 #include <graft/tensor_meta.hpp>
+#include <graft/vocabulary.hpp>
 
 // dsl: rules-file text → syntax tree
 #include <graft/dsl/ast.hpp>
@@ -19,20 +20,28 @@
 #include <graft/rules/joints.hpp>
 #include <graft/rules/layout.hpp>
 #include <graft/rules/load.hpp>
+#include <graft/rules/name_template.hpp>
 #include <graft/rules/pattern.hpp>
 #include <graft/rules/ruleset.hpp>
+#include <graft/rules/search_path.hpp>
 
 // plan: rules × source shapes × destination shapes → plan, report, explanation, JSON
 #include <graft/plan/explain.hpp>
+#include <graft/plan/filters.hpp>
 #include <graft/plan/fold.hpp>
 #include <graft/plan/json.hpp>
 #include <graft/plan/plan.hpp>
 #include <graft/plan/planner.hpp>
 #include <graft/plan/report.hpp>
+#include <graft/plan/route.hpp>
+#include <graft/plan/shape_steps.hpp>
+#include <graft/plan/visit.hpp>
 
-// io: checkpoint readers and writers giving torch-free tensor records
+// apply: plans run on checkpoint records in host memory
 #include <graft/apply/records.hpp>
 #include <graft/apply/summary.hpp>
+
+// io: checkpoint readers and writers giving torch-free tensor records
 #include <graft/io/atomic_file.hpp>
 #include <graft/io/byte_span.hpp>
 #include <graft/io/checkpoint.hpp>

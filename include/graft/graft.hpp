@@ -9,5 +9,6 @@
 // torch: the LibTorch edge
 #include <graft/torch/apply.hpp>
 #include <graft/torch/module.hpp>
+#include <graft/torch/module_tensors.hpp>
 #include <graft/torch/script_module.hpp>
 #include <graft/torch/tensor.hpp>

@@ -101,6 +101,17 @@ inline std::int64_t numel(const shape_t& shape) noexcept {
   return n;
 }
 
+/// C-order (row-major) element strides for a shape (sizes 0 and 1 count as 1).
+inline shape_t contiguous_strides(const shape_t& shape) {
+  shape_t s(shape.size());
+  std::int64_t acc = 1;
+  for (std::size_t i = shape.size(); i-- > 0;) {
+    s[i] = acc;
+    acc *= shape[i] > 1 ? shape[i] : 1;
+  }
+  return s;
+}
+
 /// What a state-dict entry is in its module.
 enum class tensor_role : std::uint8_t { param, buffer, unknown };
 

@@ -74,13 +74,13 @@ public:
       if (!source_side && e.destination) name = &p.destination[*e.destination].name;
       if (!name || !pattern_.match(*name)) continue;
       ++matched;
-      if (e.what != expected_) failures_ += "\n  '" + *name + "' is " + rules::category_name(e.what);
+      if (e.what != expected_) failures_ += "\n  '" + *name + "' is " + category_name(e.what);
     }
     if (!matched) failures_ = "\n  no tensor matches";
     return failures_.empty();
   }
   std::string describe() const override {
-    return "has every \"" + text_ + "\" " + rules::category_name(expected_) + failures_;
+    return "has every \"" + text_ + "\" " + category_name(expected_) + failures_;
   }
 
 private:
@@ -183,7 +183,7 @@ struct StringMaker<graft::plan> {
     for (graft::category c :
          {graft::category::copied, graft::category::mapped, graft::category::synthesized, graft::category::kept,
           graft::category::excluded, graft::category::unused, graft::category::conflict})
-      if (p.count(c)) out += std::to_string(p.count(c)) + " " + graft::rules::category_name(c) + ", ";
+      if (p.count(c)) out += std::to_string(p.count(c)) + " " + graft::category_name(c) + ", ";
     return out + (p.ok() ? "ok)" : "FAILED)");
   }
 };

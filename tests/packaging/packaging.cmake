@@ -1,4 +1,5 @@
 # Packaging and code-health tests (label `packaging`; included from tests/tests.cmake):
+#   packaging_layering           the executors and the vocabulary reach neither Boost nor graft/dsl/ (g++ -M)
 #   packaging_umbrella_headers   graft/core.hpp and graft/graft.hpp include every public header
 #   packaging_header_check       builds graft_header_check: each public header compiles on its own,
 #                                and the ODR test program (all those TUs plus one more including
@@ -15,6 +16,9 @@ set(_pkg_src ${CMAKE_CURRENT_LIST_DIR})
 set(_pkg_bin ${CMAKE_CURRENT_BINARY_DIR}/packaging)
 set(_pkg_install ${_pkg_bin}/install)
 
+add_test(NAME packaging_layering
+         COMMAND ${CMAKE_COMMAND} -DCXX=${CMAKE_CXX_COMPILER} -DINCLUDE_DIR=${PROJECT_SOURCE_DIR}/include
+                 -DBOOST_INCLUDE=${Boost_INCLUDE_DIRS} -P ${_pkg_src}/layering.cmake)
 add_test(NAME packaging_umbrella_headers
          COMMAND ${CMAKE_COMMAND} -DINCLUDE_DIR=${PROJECT_SOURCE_DIR}/include -P ${_pkg_src}/umbrella_check.cmake)
 

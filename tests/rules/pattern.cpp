@@ -1,5 +1,6 @@
 // Glob patterns: anchored whole-name matching, captures, templates.
 
+#include <graft/rules/name_template.hpp>
 #include <graft/rules/pattern.hpp>
 
 #include <catch2/catch.hpp>

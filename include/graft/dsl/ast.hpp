@@ -2,6 +2,8 @@
 /// \file
 /// The syntax tree of a rules file, as the parser produces it. Offsets are bytes into the file's text.
 
+#include <graft/vocabulary.hpp>
+
 #include <boost/spirit/home/x3/support/ast/variant.hpp>
 
 #include <cstddef>
@@ -11,6 +13,13 @@
 #include <vector>
 
 namespace graft::dsl::ast {
+
+// The words of the language are graft's vocabulary (graft/vocabulary.hpp).
+using graft::category;
+using graft::count_kind;
+using graft::filter_kind;
+using graft::plan_mode;
+using graft::shape_op_kind;
 
 /// Byte offset into the rules file (turned into file:line:col by `graft::source_location`).
 using offset_t = std::size_t;
@@ -73,9 +82,6 @@ struct rename_stmt {
   string_lit replacement;
 };
 
-/// Which list a filter statement adds to.
-enum class filter_kind { include, exclude, keep };
-
 /// `include|exclude|keep "pattern", ...`.
 struct filter_stmt {
   offset_t offset = 0;
@@ -88,9 +94,6 @@ struct keep_segment {
   offset_t offset = 0;
   std::optional<std::int64_t> count;
 };
-
-/// Whether a count segment drops source channels or adds destination channels.
-enum class count_kind { drop, fresh };
 
 /// `drop N` or `new N`.
 struct count_segment {
@@ -136,9 +139,6 @@ struct dim_op {
   std::vector<segment> segments;
 };
 
-/// The literal reshapes.
-enum class shape_op_kind { view, permute, transpose, squeeze, unsqueeze };
-
 /// `view`, `permute a b c`, `transpose a b`, `squeeze d`, `unsqueeze d`.
 struct shape_op {
   offset_t offset = 0;
@@ -159,18 +159,12 @@ struct reshape_stmt {
   std::vector<reshape_op> ops;
 };
 
-/// Plan categories an `expect` can name.
-enum class category { copied, mapped, synthesized, kept, excluded, unused, conflict };
-
 /// `expect CATEGORY "pattern", ...`.
 struct expect_stmt {
   offset_t offset = 0;
   category expected = category::copied;
   std::vector<string_lit> patterns;
 };
-
-/// Strict (default) or lenient planning.
-enum class plan_mode { strict, lenient };
 
 /// `mode strict|lenient`.
 struct mode_stmt {

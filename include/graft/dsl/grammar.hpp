@@ -7,7 +7,9 @@
 
 #include <boost/spirit/home/x3.hpp>
 
+#include <cstddef>
 #include <cstdint>
+#include <string>
 
 namespace graft::dsl::grammar {
 
@@ -78,37 +80,28 @@ inline const auto skipper = x3::rule<skipper_tag>{"whitespace"} =
 
 // ---- symbol tables -------------------------------------------------------------------------
 
-struct filter_kinds : x3::symbols<ast::filter_kind> {
-  filter_kinds() {
-    add("include", ast::filter_kind::include)("exclude", ast::filter_kind::exclude)("keep", ast::filter_kind::keep);
+/// An X3 symbol table holding the words of one vocabulary table (graft/vocabulary.hpp).
+template <class Row, std::size_t N>
+struct vocabulary_symbols : x3::symbols<decltype(Row::value)> {
+  explicit vocabulary_symbols(const Row (&table)[N]) {
+    for (const Row& r : table) this->add(std::string(r.word), r.value);
   }
-};
-struct count_kinds : x3::symbols<ast::count_kind> {
-  count_kinds() { add("drop", ast::count_kind::drop)("new", ast::count_kind::fresh); }
-};
-struct shape_op_kinds : x3::symbols<ast::shape_op_kind> {
-  shape_op_kinds() {
-    add("view", ast::shape_op_kind::view)("permute", ast::shape_op_kind::permute)(
-        "transpose", ast::shape_op_kind::transpose)("squeeze", ast::shape_op_kind::squeeze)(
-        "unsqueeze", ast::shape_op_kind::unsqueeze);
-  }
-};
-struct categories : x3::symbols<ast::category> {
-  categories() {
-    add("copied", ast::category::copied)("mapped", ast::category::mapped)("synthesized", ast::category::synthesized)(
-        "kept", ast::category::kept)("excluded", ast::category::excluded)("unused", ast::category::unused)(
-        "conflict", ast::category::conflict);
-  }
-};
-struct plan_modes : x3::symbols<ast::plan_mode> {
-  plan_modes() { add("strict", ast::plan_mode::strict)("lenient", ast::plan_mode::lenient); }
 };
 
-inline const filter_kinds filter_kind_words;
-inline const count_kinds count_kind_words;
-inline const shape_op_kinds shape_op_words;
-inline const categories category_words;
-inline const plan_modes plan_mode_words;
+inline const vocabulary_symbols filter_kind_words{filter_table};
+inline const vocabulary_symbols count_kind_words{count_table};
+inline const vocabulary_symbols shape_op_words{shape_op_table};
+inline const vocabulary_symbols category_words{category_table};
+inline const vocabulary_symbols plan_mode_words{plan_mode_table};
+
+/// Rule names built from the vocabulary (X3 keeps the pointer: these live as long as the program).
+inline const std::string shape_op_rule_name = words_of(shape_op_table);
+inline const std::string reshape_op_rule_name =
+    "a reshape operation (dim, " + words_of(shape_op_table, ", ") + ") or '}'";
+inline const std::string category_rule_name = "a category (" + words_of(category_table, ", ") + ")";
+inline const std::string plan_mode_rule_name = words_of(plan_mode_table);
+inline const std::string filter_rule_name = words_of(filter_table);
+inline const std::string count_rule_name = words_of(count_table);
 
 /// A symbol-table word that must end at a word boundary.
 template <typename Symbols>
@@ -160,9 +153,9 @@ inline const x3::rule<map_entry_id, ast::map_entry> map_entry = "a map entry (jo
 inline const x3::rule<map_id, ast::map_stmt> map_stmt = "map";
 inline const x3::rule<strip_id, ast::strip_stmt> strip_stmt = "strip";
 inline const x3::rule<rename_id, ast::rename_stmt> rename_stmt = "rename";
-inline const x3::rule<filter_id, ast::filter_stmt> filter_stmt = "include, exclude or keep";
+inline const x3::rule<filter_id, ast::filter_stmt> filter_stmt = filter_rule_name.c_str();
 inline const x3::rule<keep_segment_id, ast::keep_segment> keep_segment = "keep";
-inline const x3::rule<count_segment_id, ast::count_segment> count_segment = "drop or new";
+inline const x3::rule<count_segment_id, ast::count_segment> count_segment = count_rule_name.c_str();
 inline const x3::rule<joint_segment_id, ast::joint_segment> joint_segment = "a joint layout (A -> B)";
 inline const x3::rule<grouped_segment_id, ast::grouped_segment> grouped_segment =
     "a grouped joint layout ((A -> B) * k)";
@@ -171,9 +164,8 @@ inline const x3::rule<blocked_segment_id, ast::blocked_segment> blocked_segment 
 inline const x3::rule<segment_id, ast::segment> segment =
     "a layout segment (keep, keep N, drop N, new N, A -> B, (A -> B) * k, k * (A -> B))";
 inline const x3::rule<dim_op_id, ast::dim_op> dim_op = "dim";
-inline const x3::rule<shape_op_id, ast::shape_op> shape_op = "view, permute, transpose, squeeze or unsqueeze";
-inline const x3::rule<reshape_op_id, ast::reshape_op> reshape_op =
-    "a reshape operation (dim, view, permute, transpose, squeeze, unsqueeze) or '}'";
+inline const x3::rule<shape_op_id, ast::shape_op> shape_op = shape_op_rule_name.c_str();
+inline const x3::rule<reshape_op_id, ast::reshape_op> reshape_op = reshape_op_rule_name.c_str();
 inline const x3::rule<reshape_id, ast::reshape_stmt> reshape_stmt = "reshape";
 inline const x3::rule<expect_id, ast::expect_stmt> expect_stmt = "expect";
 inline const x3::rule<mode_id, ast::mode_stmt> mode_stmt = "mode";
@@ -225,9 +217,9 @@ inline const auto shape_op_def = here >> whole_word(shape_op_words) >> *dim_inde
 inline const auto reshape_op_def = dim_op | shape_op;
 inline const auto reshape_stmt_def = here >> keyword("reshape") > string_lit > open_brace >
                                      *(((!x3::lit('}')) > reshape_op) >> -x3::lit(';')) > close_brace;
-inline const auto category_word = x3::rule<struct category_word_tag, ast::category>{
-    "a category (copied, mapped, synthesized, kept, excluded, unused, conflict)"} = whole_word(category_words);
-inline const auto mode_word = x3::rule<struct mode_word_tag, ast::plan_mode>{"strict or lenient"} =
+inline const auto category_word = x3::rule<struct category_word_tag, ast::category>{category_rule_name.c_str()} =
+    whole_word(category_words);
+inline const auto mode_word = x3::rule<struct mode_word_tag, ast::plan_mode>{plan_mode_rule_name.c_str()} =
     whole_word(plan_mode_words);
 inline const auto expect_stmt_def = here >> keyword("expect") > category_word > string_list;
 inline const auto mode_stmt_def = here >> keyword("mode") > mode_word;

@@ -7,7 +7,6 @@
 #include <graft/error.hpp>
 #include <graft/source.hpp>
 
-#include <cctype>
 #include <cstdio>
 #include <memory>
 #include <string>
@@ -16,10 +15,13 @@ namespace graft::dsl {
 
 namespace detail {
 
+/// The grammar's white space (" \t\n\v\f\r"), whatever the locale.
+inline bool is_space_char(char c) { return c == ' ' || (c >= '\t' && c <= '\r'); }
+
 /// Moves past spaces, line breaks and comments, as the grammar's skipper does.
 inline const char* skip_blanks(const char* p, const char* end) {
   while (p != end) {
-    if (std::isspace(static_cast<unsigned char>(*p))) {
+    if (is_space_char(*p)) {
       ++p;
     } else if (*p == '#') {
       while (p != end && *p != '\n') ++p;
@@ -30,7 +32,10 @@ inline const char* skip_blanks(const char* p, const char* end) {
   return p;
 }
 
-inline bool is_name_char(char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; }
+/// An ASCII letter, digit or '_' (the grammar's name characters, whatever the locale).
+inline bool is_name_char(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
+}
 
 /// A short description of the token at p, for "saw Y".
 inline std::string describe_token(const char* p, const char* end) {
@@ -49,12 +54,12 @@ inline std::string describe_token(const char* p, const char* end) {
     if (q != end && *q == '"') ++q;
     return clip(p, q);
   }
-  if (is_name_char(c) || ((c == '-' || c == '+') && p + 1 != end && std::isdigit(static_cast<unsigned char>(p[1])))) {
+  if (is_name_char(c) || ((c == '-' || c == '+') && p + 1 != end && (p[1] >= '0' && p[1] <= '9'))) {
     const char* q = p + 1;
     while (q != end && is_name_char(*q)) ++q;
     return "'" + clip(p, q) + "'";
   }
-  if (std::isprint(static_cast<unsigned char>(c))) {
+  if ((c >= 0x20 && c < 0x7f)) {
     if (c == '-' && p + 1 != end && p[1] == '>') return "'->'";
     return std::string("'") + c + "'";
   }

@@ -3,7 +3,9 @@
 /// explain(): every step the planner takes for one source or destination name.
 
 #include <graft/error.hpp>
+#include <graft/plan/filters.hpp>
 #include <graft/plan/planner.hpp>
+#include <graft/plan/route.hpp>
 #include <graft/rules/joints.hpp>
 
 #include <string>
@@ -20,7 +22,7 @@ inline std::string index_list(const std::vector<std::int64_t>& v) {
 }
 
 inline std::string explain_entry(const plan& p, const plan_entry& e) {
-  std::string out = "plan: " + rules::category_name(e.what);
+  std::string out = "plan: " + category_name(e.what);
   if (!e.note.empty()) out += ": " + e.note;
   if (!e.rule.empty()) out += "\n  decided by " + e.rule + (e.rule_where.known() ? " at " + e.rule_where.str() : "");
   out += "\n";
@@ -51,7 +53,8 @@ inline std::string explain_entry(const plan& p, const plan_entry& e) {
 inline std::string explain(const rules::ruleset& rules, const tensor_set& source, const tensor_set& destination,
                            const std::string& name, const plan_options& options = {}) {
   const plan p = make_plan(rules, source, destination, options);
-  detail::planner tracer(rules, source, destination, options);
+  router names(rules);  // the planner's stages, traced
+  filters lists(rules);
   std::string out;
   const tensor_meta* as_source = nullptr;
   const tensor_meta* as_destination = nullptr;
@@ -70,7 +73,7 @@ inline std::string explain(const rules::ruleset& rules, const tensor_set& source
   if (as_source) {
     out += "source '" + name + "' " + detail::describe(*as_source) + "\n";
     std::vector<std::string> trace;
-    const detail::routed_name r = tracer.route(name, 0, false, &trace);
+    const routed_name r = names.route(name, 0, false, &trace);
     out += "names:\n";
     if (trace.empty()) out += "  (no strip or rename rules)\n";
     for (const auto& line : trace) out += "  " + line + "\n";
@@ -79,7 +82,7 @@ inline std::string explain(const rules::ruleset& rules, const tensor_set& source
     } else {
       out += "  final name '" + r.name + "'\n";
       plan_entry scratch;
-      if (auto why = tracer.filtered_out(r.name, scratch)) {
+      if (auto why = lists.filtered_out(r.name, scratch)) {
         out += "filters: " + *why + (scratch.rule_where.known() ? " at " + scratch.rule_where.str() : "") + "\n";
       } else {
         out += std::string("filters: ") + (rules.excludes.empty() ? "no exclude rules" : "no exclude pattern matches") +

@@ -3,7 +3,6 @@
 /// Folding many tensor names into a few readable lines (`stage{2..4}.**  (1716)`).
 
 #include <algorithm>
-#include <cctype>
 #include <map>
 #include <set>
 #include <string>
@@ -35,7 +34,7 @@ inline std::string number_list(const std::set<long>& values) {
 /// Splits "stage3" into ("stage", 3); no digits → number -1.
 inline std::pair<std::string, long> split_trailing_number(std::string_view s) {
   std::size_t i = s.size();
-  while (i > 0 && std::isdigit(static_cast<unsigned char>(s[i - 1]))) --i;
+  while (i > 0 && s[i - 1] >= '0' && s[i - 1] <= '9') --i;  // ASCII digits, whatever the locale
   if (i == s.size() || s.size() - i > 9) return {std::string(s), -1};
   return {std::string(s.substr(0, i)), std::stol(std::string(s.substr(i)))};
 }
@@ -43,8 +42,8 @@ inline std::pair<std::string, long> split_trailing_number(std::string_view s) {
 }  // namespace detail
 
 /// Folds names by their first segment: "conv1.weight" stays itself when alone; modules with
-/// several tensors become "layer1.**"; numbered siblings merge ("stage2", "stage3" → "stage{2,3}").
-/// Order follows the first appearance of each module.
+/// several tensors become "layer1.**"; numbered siblings merge ("stage2", "stage3" → "stage{2..3}"; "stage1", "stage3"
+/// → "stage{1,3}"). Order follows the first appearance of each module.
 inline std::vector<folded_names> fold_names(const std::vector<std::string>& names) {
   struct group {
     std::set<long> numbers;

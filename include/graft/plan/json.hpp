@@ -34,9 +34,8 @@ inline std::string format_json(const plan& p) {
   w.key("source_tensors").value(static_cast<unsigned long long>(p.source.size()));
   w.key("destination_tensors").value(static_cast<unsigned long long>(p.destination.size()));
   w.key("counts").begin_object();
-  for (category c : {category::copied, category::mapped, category::synthesized, category::kept, category::excluded,
-                     category::unused, category::conflict})
-    w.key(rules::category_name(c)).value(static_cast<unsigned long long>(p.count(c)));
+  for (const category_row& c : category_table)
+    w.key(std::string(c.word)).value(static_cast<unsigned long long>(p.count(c.value)));
   w.end_object();
   w.key("problems").begin_array();
   for (const auto& problem : p.problems) {
@@ -49,7 +48,7 @@ inline std::string format_json(const plan& p) {
   w.key("entries").begin_array();
   for (const auto& e : p.entries) {
     w.begin_object();
-    w.key("category").value(rules::category_name(e.what));
+    w.key("category").value(category_name(e.what));
     w.key("source");
     if (e.source)
       detail::write_tensor(w, p.source[*e.source]);

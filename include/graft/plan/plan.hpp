@@ -2,8 +2,11 @@
 /// \file
 /// The plan: rules × source shapes × destination shapes → what happens to every tensor, before any data moves.
 
-#include <graft/rules/ruleset.hpp>
+#include <graft/plan/shape_steps.hpp>
+#include <graft/rules/layout.hpp>
+#include <graft/source.hpp>
 #include <graft/tensor_meta.hpp>
+#include <graft/vocabulary.hpp>
 
 #include <algorithm>
 #include <cstddef>
@@ -12,8 +15,6 @@
 #include <vector>
 
 namespace graft {
-
-using rules::category;
 
 /// How a plan treats strictness.
 struct plan_options {
@@ -36,7 +37,7 @@ struct plan_entry {
   std::optional<std::size_t> destination;        ///< index into plan::destination
   std::vector<std::size_t> mean_of;              ///< synthesized: whole source tensors averaged (one = a copy)
   std::vector<rules::dim_selection> selections;  ///< mapped by a layout: per-dimension index lists
-  std::vector<rules::shape_step> steps;          ///< mapped by a literal reshape
+  std::vector<shape_step> steps;                 ///< mapped by a literal reshape
   bool cast = false;                             ///< source dtype differs from the destination's
   std::string rule;                              ///< the deciding rule as written (reshape, exclude, keep, ...)
   source_location rule_where;                    ///< its place

@@ -64,18 +64,18 @@ inline std::string format_report(const plan& p, const report_options& options = 
   }
   out += "plan: " + (files.empty() ? std::string("(no rules)") : files) + "\n";
   out += "source " + std::to_string(p.source.size()) + " tensors, destination " + std::to_string(p.destination.size()) +
-         " tensors, " + (p.lenient ? "lenient" : "strict") + " mode\n";
-  static const category order[] = {category::copied,   category::mapped, category::synthesized, category::kept,
-                                   category::excluded, category::unused, category::conflict};
-  for (category c : order)
-    out += "  " + pad(rules::category_name(c), 12) + detail::right(std::to_string(p.count(c)), 6) + "\n";
+         " tensors, " + std::string(row_of(plan_mode_table, p.lenient ? plan_mode::lenient : plan_mode::strict).word) +
+         " mode\n";
+  for (const category_row& row : category_table)
+    out += "  " + pad(std::string(row.word), 12) + detail::right(std::to_string(p.count(row.value)), 6) + "\n";
 
-  for (category c : order) {
+  for (const category_row& row : category_table) {
+    const category c = row.value;
     std::vector<const plan_entry*> list;
     for (const auto& e : p.entries)
       if (e.what == c) list.push_back(&e);
     if (list.empty()) continue;
-    out += "\n" + rules::category_name(c) + " (" + std::to_string(list.size()) + "):\n";
+    out += "\n" + category_name(c) + " (" + std::to_string(list.size()) + "):\n";
     const bool one_by_one = c == category::mapped || c == category::conflict || list.size() <= options.max_listed;
     if (one_by_one) {
       for (const auto* e : list) out += detail::entry_line(p, *e) + "\n";

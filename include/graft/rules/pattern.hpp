@@ -137,88 +137,103 @@ private:
   void parse(const joint_set_sizes& sizes) {
     const std::string& s = text_;
     std::string literal;
-    auto flush = [&] {
+    const auto push = [&](token t) {  // a wildcard token, after the literal before it
       if (!literal.empty()) tokens_.push_back(token{token_kind::literal, std::move(literal), {}, false, false, 0});
       literal.clear();
+      if (t.kind != token_kind::literal) ++captures_;
+      tokens_.push_back(std::move(t));
     };
     if (s.empty()) throw pattern_syntax_error(0, "empty pattern");
     for (std::size_t i = 0; i < s.size();) {
       const char c = s[i];
-      if (c == '*') {
-        if (i + 1 < s.size() && s[i + 1] == '*') {
-          if (i + 2 < s.size() && s[i + 2] == '*')
-            throw pattern_syntax_error(i, "'***' is not a wildcard (use * or **)");
-          token t{token_kind::globstar, {}, {}, false, false, 0};
-          // Absorb a dot on each side when ** stands as whole segments.
-          if (!literal.empty() && literal.back() == '.') {
-            literal.pop_back();
-            t.lead_dot = true;
-          }  // otherwise ** glued to other characters: any characters, dots included
-          const bool at_start = literal.empty() && tokens_.empty() && !t.lead_dot;
-          std::size_t next = i + 2;
-          if (next < s.size() && s[next] == '.' && (t.lead_dot || at_start)) {
-            t.trail_dot = true;
-            ++next;
-          }
-          flush();
-          tokens_.push_back(std::move(t));
-          ++captures_;
-          i = next;
-        } else {
-          flush();
-          tokens_.push_back(token{token_kind::star, {}, {}, false, false, 0});
-          ++captures_;
-          ++i;
-        }
+      if (c == '*' && i + 1 < s.size() && s[i + 1] == '*') {
+        i = parse_globstar(i, literal, push);
+      } else if (c == '*') {
+        push(token{token_kind::star, {}, {}, false, false, 0});
+        ++i;
       } else if (c == '{') {
-        const std::size_t close = s.find('}', i);
-        if (close == std::string::npos) throw pattern_syntax_error(i, "unclosed '{'");
-        token t{token_kind::alternatives, {}, {}, false, false, 0};
-        std::string alt;
-        for (std::size_t j = i + 1; j < close; ++j) {
-          const char a = s[j];
-          if (a == ',') {
-            t.alternatives.push_back(std::move(alt));
-            alt.clear();
-          } else if (a == '*' || a == '{' || a == '<' || a == '>') {
-            throw pattern_syntax_error(
-                j, std::string("'") + a + "' is not allowed inside {...} (alternatives are literal)");
-          } else {
-            alt += a;
-          }
-        }
-        t.alternatives.push_back(std::move(alt));
-        flush();
-        tokens_.push_back(std::move(t));
-        ++captures_;
-        i = close + 1;
-      } else if (c == '}') {
-        throw pattern_syntax_error(i, "'}' without '{'");
+        i = parse_alternatives(i, push);
       } else if (c == '<') {
-        const std::size_t close = s.find('>', i);
-        if (close == std::string::npos) throw pattern_syntax_error(i, "unclosed '<'");
-        std::string set = s.substr(i + 1, close - i - 1);
-        if (set.empty()) throw pattern_syntax_error(i, "'<>' needs a joint set name, e.g. <coco>");
-        token t{token_kind::joint, set, {}, false, false, 0};
-        if (sizes) {
-          auto n = sizes(set);
-          if (!n) throw pattern_syntax_error(i + 1, "unknown joint set '" + set + "'");
-          t.joint_count = *n;
-        }
-        flush();
-        tokens_.push_back(std::move(t));
-        ++captures_;
-        i = close + 1;
-      } else if (c == '>') {
-        throw pattern_syntax_error(i, "'>' without '<'");
-      } else if (c == '$') {
-        throw pattern_syntax_error(i, "'$' belongs in a rename template, not in a pattern");
+        i = parse_joint(i, sizes, push);
+      } else if (c == '}' || c == '>' || c == '$') {
+        throw pattern_syntax_error(i, c == '}'   ? "'}' without '{'"
+                                      : c == '>' ? "'>' without '<'"
+                                                 : "'$' belongs in a rename template, not in a pattern");
       } else {
         literal += c;
         ++i;
       }
     }
-    flush();
+    push(token{token_kind::literal, {}, {}, false, false, 0});  // flushes the last literal
+    tokens_.pop_back();
+    summarize();
+  }
+
+  /// `**` at `i`: absorbs a dot on each side when it stands as whole segments. Returns the next index.
+  template <class Push>
+  std::size_t parse_globstar(std::size_t i, std::string& literal, Push& push) {
+    const std::string& s = text_;
+    if (i + 2 < s.size() && s[i + 2] == '*') throw pattern_syntax_error(i, "'***' is not a wildcard (use * or **)");
+    token t{token_kind::globstar, {}, {}, false, false, 0};
+    if (!literal.empty() && literal.back() == '.') {
+      literal.pop_back();
+      t.lead_dot = true;
+    }  // otherwise ** glued to other characters: any characters, dots included
+    const bool at_start = literal.empty() && tokens_.empty() && !t.lead_dot;
+    std::size_t next = i + 2;
+    if (next < s.size() && s[next] == '.' && (t.lead_dot || at_start)) {
+      t.trail_dot = true;
+      ++next;
+    }
+    push(std::move(t));
+    return next;
+  }
+
+  /// `{a,b,...}` at `i` (literal alternatives). Returns the next index.
+  template <class Push>
+  std::size_t parse_alternatives(std::size_t i, Push& push) {
+    const std::string& s = text_;
+    const std::size_t close = s.find('}', i);
+    if (close == std::string::npos) throw pattern_syntax_error(i, "unclosed '{'");
+    token t{token_kind::alternatives, {}, {}, false, false, 0};
+    std::string alt;
+    for (std::size_t j = i + 1; j < close; ++j) {
+      const char a = s[j];
+      if (a == ',') {
+        t.alternatives.push_back(std::move(alt));
+        alt.clear();
+      } else if (a == '*' || a == '{' || a == '<' || a == '>') {
+        throw pattern_syntax_error(j,
+                                   std::string("'") + a + "' is not allowed inside {...} (alternatives are literal)");
+      } else {
+        alt += a;
+      }
+    }
+    t.alternatives.push_back(std::move(alt));
+    push(std::move(t));
+    return close + 1;
+  }
+
+  /// `<set>` at `i` (a joint of a known set). Returns the next index.
+  template <class Push>
+  std::size_t parse_joint(std::size_t i, const joint_set_sizes& sizes, Push& push) {
+    const std::string& s = text_;
+    const std::size_t close = s.find('>', i);
+    if (close == std::string::npos) throw pattern_syntax_error(i, "unclosed '<'");
+    std::string set = s.substr(i + 1, close - i - 1);
+    if (set.empty()) throw pattern_syntax_error(i, "'<>' needs a joint set name, e.g. <coco>");
+    token t{token_kind::joint, set, {}, false, false, 0};
+    if (sizes) {
+      auto n = sizes(set);
+      if (!n) throw pattern_syntax_error(i + 1, "unknown joint set '" + set + "'");
+      t.joint_count = *n;
+    }
+    push(std::move(t));
+    return close + 1;
+  }
+
+  /// Prefix, suffix, shortest match and slots, from the tokens; enforces the wildcard limit.
+  void summarize() {
     if (!tokens_.empty() && tokens_[0].kind == token_kind::literal) prefix_ = tokens_[0].text;
     // A match ends with the last token: when it is a literal (and not also the prefix), a suffix.
     if (tokens_.size() > 1 && tokens_.back().kind == token_kind::literal) suffix_ = tokens_.back().text;
@@ -352,114 +367,6 @@ private:
   std::size_t captures_ = 0;
   std::size_t variable_tokens_ = 0;                  // *, ** and <set> tokens
   static constexpr std::size_t max_wildcards = 256;  // bounds match recursion depth
-};
-
-/// Translates a joint index between sets for `<set>` in templates; nullopt drops the tensor.
-using joint_translator = std::function<std::optional<std::size_t>(const std::string& from_set, std::size_t index,
-                                                                  const std::string& to_set)>;
-
-/// A rename template: literal text with `$N` / `${N}` and `<set>` placeholders.
-class name_template {
-public:
-  name_template() = default;
-
-  /// Compiles `text` against a pattern with `captures` captures. Throws pattern_syntax_error.
-  static name_template compile(std::string text, std::size_t captures, const joint_set_sizes& sizes = {}) {
-    name_template t;
-    t.text_ = std::move(text);
-    const std::string& s = t.text_;
-    std::string literal;
-    for (std::size_t i = 0; i < s.size();) {
-      if (s[i] == '$') {
-        std::size_t j = i + 1;
-        const bool braced = j < s.size() && s[j] == '{';
-        if (braced) ++j;
-        std::size_t k = j;
-        while (k < s.size() && s[k] >= '0' && s[k] <= '9') ++k;
-        if (k == j || (braced && (k >= s.size() || s[k] != '}')))
-          throw pattern_syntax_error(i, "'$' must be followed by a capture number ($1, ${2})");
-        const std::size_t n = std::stoul(s.substr(j, k - j));
-        if (n == 0 || n > captures)
-          throw pattern_syntax_error(
-              i, "$" + std::to_string(n) + " refers to no capture (the pattern has " + std::to_string(captures) + ")");
-        t.parts_.push_back(part{std::move(literal), n, {}});
-        literal.clear();
-        i = braced ? k + 1 : k;
-      } else if (s[i] == '<') {
-        const std::size_t close = s.find('>', i);
-        if (close == std::string::npos) throw pattern_syntax_error(i, "unclosed '<'");
-        std::string set = s.substr(i + 1, close - i - 1);
-        if (set.empty()) throw pattern_syntax_error(i, "'<>' needs a joint set name");
-        if (sizes && !sizes(set)) throw pattern_syntax_error(i + 1, "unknown joint set '" + set + "'");
-        t.parts_.push_back(part{std::move(literal), 0, set});
-        literal.clear();
-        i = close + 1;
-      } else if (s[i] == '*' || s[i] == '{' || s[i] == '}') {
-        throw pattern_syntax_error(i, std::string("'") + s[i] + "' is a wildcard; templates use $N for captures");
-      } else {
-        literal += s[i++];
-      }
-    }
-    t.tail_ = std::move(literal);
-    return t;
-  }
-
-  /// The template as written.
-  const std::string& text() const noexcept { return text_; }
-  /// True when the template writes a `<set>` joint index.
-  bool writes_joint() const {
-    for (const auto& p : parts_)
-      if (!p.joint_set.empty()) return true;
-    return false;
-  }
-
-  /// Expands with captures; dots left doubled or dangling by empty captures are removed.
-  /// Returns nullopt when a `<set>` joint has no counterpart (the translator says so).
-  std::optional<std::string> expand(const std::vector<capture>& caps, const joint_translator& translate = {}) const {
-    std::string out;
-    for (const auto& p : parts_) {
-      out += p.literal;
-      if (p.capture) {
-        out += caps.at(p.capture - 1).text;
-      } else {
-        const capture* joint = nullptr;
-        for (const auto& c : caps)
-          if (c.joint_index) joint = &c;
-        if (!joint) return std::nullopt;
-        std::optional<std::size_t> index = *joint->joint_index;
-        if (joint->joint_set != p.joint_set) {
-          if (!translate) return std::nullopt;
-          index = translate(joint->joint_set, *joint->joint_index, p.joint_set);
-        }
-        if (!index) return std::nullopt;
-        out += std::to_string(*index);
-      }
-    }
-    out += tail_;
-    return normalize_dots(out);
-  }
-
-  /// Collapses ".." and trims leading/trailing dots.
-  static std::string normalize_dots(const std::string& s) {
-    std::string out;
-    out.reserve(s.size());
-    for (char c : s) {
-      if (c == '.' && (out.empty() || out.back() == '.')) continue;
-      out += c;
-    }
-    while (!out.empty() && out.back() == '.') out.pop_back();
-    return out;
-  }
-
-private:
-  struct part {
-    std::string literal;    // text before the placeholder
-    std::size_t capture;    // $N (0: a joint placeholder)
-    std::string joint_set;  // <set>
-  };
-  std::string text_;
-  std::vector<part> parts_;
-  std::string tail_;
 };
 
 }  // namespace graft::rules

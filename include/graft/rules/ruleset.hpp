@@ -2,11 +2,13 @@
 /// \file
 /// A validated rule set: what the files say, with joints, maps, patterns and layouts resolved.
 
-#include <graft/dsl/ast.hpp>
+#include <graft/plan/shape_steps.hpp>
 #include <graft/rules/joints.hpp>
 #include <graft/rules/layout.hpp>
+#include <graft/rules/name_template.hpp>
 #include <graft/rules/pattern.hpp>
 #include <graft/source.hpp>
+#include <graft/vocabulary.hpp>
 
 #include <cstdint>
 #include <memory>
@@ -16,22 +18,10 @@
 
 namespace graft::rules {
 
-using dsl::ast::category;
-using dsl::ast::plan_mode;
-
-/// The name of a plan category ("copied", "mapped", ...).
-inline std::string category_name(category c) {
-  switch (c) {
-    case category::copied: return "copied";
-    case category::mapped: return "mapped";
-    case category::synthesized: return "synthesized";
-    case category::kept: return "kept";
-    case category::excluded: return "excluded";
-    case category::unused: return "unused";
-    case category::conflict: return "conflict";
-  }
-  return "?";
-}
+using graft::category;
+using graft::category_name;
+using graft::plan_mode;
+using graft::shape_step;
 
 /// A `strip` or `rename` rule.
 struct name_rule {
@@ -52,21 +42,6 @@ struct name_rule {
 struct located_pattern {
   pattern pat;
   source_location where;
-};
-
-/// A literal reshape step (`view`, `permute`, ...).
-struct shape_step {
-  dsl::ast::shape_op_kind what = dsl::ast::shape_op_kind::view;
-  std::vector<std::int64_t> args;
-  source_location where;
-
-  /// The step as written.
-  std::string text() const {
-    static const char* const names[] = {"view", "permute", "transpose", "squeeze", "unsqueeze"};
-    std::string out = names[static_cast<int>(what)];
-    for (auto a : args) out += " " + std::to_string(a);
-    return out;
-  }
 };
 
 /// A `reshape` rule: per-dimension layouts, or literal shape steps.

@@ -7,6 +7,8 @@
 #include <graft/error.hpp>
 #include <graft/io/tensor_record.hpp>
 #include <graft/plan/plan.hpp>
+#include <graft/plan/shape_steps.hpp>
+#include <graft/plan/visit.hpp>
 #include <graft/torch/tensor.hpp>
 
 #include <ATen/ATen.h>
@@ -78,21 +80,52 @@ inline void apply_selections(const plan_entry& e, const at::Tensor& source, at::
   }
 }
 
-/// Applies literal reshape steps to `source` and copies the result into `destination`.
+/// Applies literal reshape steps to `source` (the shape algebra of graft/plan/shape_steps.hpp, as strided
+/// views) and copies the result into `destination`.
 inline void apply_steps(const plan_entry& e, const at::Tensor& source, at::Tensor& destination) {
   at::Tensor t = source;
+  const shape_t target(destination.sizes().begin(), destination.sizes().end());
   for (const auto& step : e.steps) {
-    using k = dsl::ast::shape_op_kind;
-    switch (step.what) {
-      case k::view: t = t.reshape(destination.sizes()); break;
-      case k::permute: t = t.permute(step.args); break;
-      case k::transpose: t = t.transpose(step.args.at(0), step.args.at(1)); break;
-      case k::squeeze: t = t.squeeze(step.args.at(0)); break;
-      case k::unsqueeze: t = t.unsqueeze(step.args.at(0)); break;
+    if (step.what == shape_op_kind::view) {
+      t = t.reshape(destination.sizes());
+      continue;
     }
+    strided_shape s{shape_t(t.sizes().begin(), t.sizes().end()), shape_t(t.strides().begin(), t.strides().end())};
+    if (auto why = apply_step(step, s, target)) throw plan_error(step.text() + ": " + *why);
+    t = t.as_strided(s.shape, s.strides, t.storage_offset());
   }
   destination.copy_(t);
 }
+
+/// The LibTorch executor of one plan entry (see visit_entry): fills `destination` in place, on its device.
+struct executor {
+  const source_tensors& sources;
+  at::Tensor& destination;
+
+  void keep(const plan_entry&) const {}
+  void copy(const plan_entry& e) const { copy_one(*e.source); }
+  void select(const plan_entry& e) const {
+    apply_selections(e, stage(sources(*e.source), destination.device()), destination);
+  }
+  void reshape(const plan_entry& e) const {
+    apply_steps(e, stage(sources(*e.source), destination.device()), destination);
+  }
+  void mean(const plan_entry& e) const {
+    if (e.mean_of.size() == 1) {
+      copy_one(e.mean_of[0]);
+      return;
+    }
+    std::vector<at::Tensor> parts;
+    for (auto s : e.mean_of) {
+      at::Tensor t = stage(sources(s), destination.device());
+      parts.push_back(t.to(mean_type(t.scalar_type())));
+    }
+    destination.copy_(at::stack(parts).mean(0));
+  }
+
+private:
+  void copy_one(std::size_t s) const { destination.copy_(sources(s), /*non_blocking=*/destination.device().is_cuda()); }
+};
 
 inline std::string shape_of(const at::Tensor& t) { return shape_str(shape_t(t.sizes().begin(), t.sizes().end())); }
 
@@ -102,35 +135,7 @@ inline std::string shape_of(const at::Tensor& t) { return shape_str(shape_t(t.si
 /// runs on the destination's device; each source tensor crosses to it once.
 inline void apply_entry(const plan& p, const plan_entry& e, const source_tensors& sources, at::Tensor& destination) {
   c10::AutoGradMode no_grad(false);
-  const at::Device device = destination.device();
-  switch (e.what) {
-    case category::kept:
-    case category::excluded:
-    case category::unused: return;
-    case category::conflict: throw plan_error("cannot apply a conflict entry ('" + p.name_of(e) + "'): " + e.note);
-    case category::copied: destination.copy_(sources(*e.source), /*non_blocking=*/device.is_cuda()); return;
-    case category::mapped: {
-      const at::Tensor source = detail::stage(sources(*e.source), device);
-      if (!e.selections.empty())
-        detail::apply_selections(e, source, destination);
-      else
-        detail::apply_steps(e, source, destination);
-      return;
-    }
-    case category::synthesized: {
-      if (e.mean_of.size() == 1) {
-        destination.copy_(sources(e.mean_of[0]), /*non_blocking=*/device.is_cuda());
-        return;
-      }
-      std::vector<at::Tensor> parts;
-      for (auto s : e.mean_of) {
-        at::Tensor t = detail::stage(sources(s), device);
-        parts.push_back(t.to(detail::mean_type(t.scalar_type())));
-      }
-      destination.copy_(at::stack(parts).mean(0));
-      return;
-    }
-  }
+  visit_entry(p, e, detail::executor{sources, destination});
 }
 
 /// Applies a plan to destination tensors given by plan::destination index (each filled in place).

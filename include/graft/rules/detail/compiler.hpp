@@ -1,0 +1,284 @@
+#pragma once
+/// \file
+/// compiler: parsed rules files → a validated ruleset (joint sets, maps, patterns, layouts, steps), with
+/// errors at the statement's file:line:col.
+
+#include <graft/dsl/ast.hpp>
+#include <graft/error.hpp>
+#include <graft/rules/detail/file_loader.hpp>
+#include <graft/rules/ruleset.hpp>
+
+#include <algorithm>
+#include <map>
+#include <memory>
+#include <set>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace graft::rules::detail {
+
+/// Turns parsed files into a validated ruleset.
+class compiler {
+public:
+  ruleset compile(const std::vector<loaded_file>& files) {
+    for (const auto& f : files) out_.files.push_back(f.source->path());
+    for (const auto& f : files) collect_joint_sets(f);
+    for (const auto& f : files) collect_maps(f);
+    for (const auto& f : files) compile_statements(f);
+    return std::move(out_);
+  }
+
+private:
+  static source_location at(const loaded_file& f, std::size_t offset) { return source_location(f.source, offset); }
+
+  std::vector<std::string> set_names() const {
+    std::vector<std::string> names;
+    for (const auto& s : out_.joint_sets) names.push_back(s.name);
+    return names;
+  }
+
+  const joint_set& require_set(const loaded_file& f, const dsl::ast::ident& name) const {
+    if (const joint_set* s = out_.find_set(name.text)) return *s;
+    throw rules_error(at(f, name.offset),
+                      "unknown joint set '" + name.text + "'" + did_you_mean(name.text, set_names()));
+  }
+
+  joint_set_sizes sizes() const {
+    return [this](std::string_view name) -> std::optional<std::size_t> {
+      if (const joint_set* s = out_.find_set(name)) return s->size();
+      return std::nullopt;
+    };
+  }
+
+  void collect_joint_sets(const loaded_file& f) {
+    for (const auto& stmt : f.syntax) {
+      const auto* js = boost::get<dsl::ast::joints_stmt>(&stmt);
+      if (!js) continue;
+      const source_location where = at(f, js->name.offset);
+      if (const joint_set* prior = out_.find_set(js->name.text))
+        throw rules_error(where, "joint set '" + js->name.text + "' is already defined at " + prior->where.str());
+      joint_set set{js->name.text, {}, where};
+      std::unordered_set<std::string_view> seen;  // not set.index_of(): quadratic in the set's size
+      for (const auto& member : js->members) {
+        if (!seen.insert(member.text).second)
+          throw rules_error(at(f, member.offset),
+                            "joint '" + member.text + "' appears twice in set '" + set.name + "'");
+        set.joints.push_back(member.text);
+      }
+      out_.joint_sets.push_back(std::move(set));
+    }
+  }
+
+  /// A -> B where every joint of B takes A's joint of the same name (none when A lacks it).
+  static std::shared_ptr<joint_mapping> same_name_map(const joint_set& a, const joint_set& b) {
+    auto m = std::make_shared<joint_mapping>();
+    m->from = a.name;
+    m->to = b.name;
+    m->from_joints = a.joints;
+    m->to_joints = b.joints;
+    for (const auto& joint : b.joints) {
+      joint_source t;
+      if (auto i = a.index_of(joint)) {
+        t.how = joint_source::kind::same_name;
+        t.sources = {*i};
+      }
+      m->targets.push_back(t);
+    }
+    return m;
+  }
+
+  /// The map A -> B: the declared one, else the same-name map (created on first use).
+  std::shared_ptr<const joint_mapping> implicit_map(const joint_set& a, const joint_set& b) {
+    if (auto existing = out_.find_map(a.name, b.name)) return existing;
+    auto m = same_name_map(a, b);
+    out_.maps.push_back(m);
+    return m;
+  }
+
+  void collect_maps(const loaded_file& f) {
+    for (const auto& stmt : f.syntax) {
+      const auto* ms = boost::get<dsl::ast::map_stmt>(&stmt);
+      if (!ms) continue;
+      const joint_set& a = require_set(f, ms->from);
+      const joint_set& b = require_set(f, ms->to);
+      const source_location where = at(f, ms->offset);
+      if (auto prior = out_.find_map(a.name, b.name))
+        throw rules_error(where, "map " + a.name + " -> " + b.name + " is already defined at " + prior->where.str());
+      auto m = same_name_map(a, b);
+      m->where = where;
+      std::set<std::string> assigned;
+      for (const auto& entry : ms->entries) {
+        auto target = b.index_of(entry.target.text);
+        if (!target)
+          throw rules_error(at(f, entry.target.offset), "'" + entry.target.text + "' is not a joint of '" + b.name +
+                                                            "'" + did_you_mean(entry.target.text, b.joints));
+        if (!assigned.insert(entry.target.text).second)
+          throw rules_error(at(f, entry.target.offset),
+                            "joint '" + entry.target.text + "' is assigned twice in this map");
+        joint_source t;
+        t.how = entry.source.mean ? joint_source::kind::mean : joint_source::kind::renamed;
+        for (const auto& src : entry.source.joints) {
+          auto i = a.index_of(src.text);
+          if (!i)
+            throw rules_error(at(f, src.offset), "'" + src.text + "' is not a joint of '" + a.name + "'" +
+                                                     did_you_mean(src.text, a.joints));
+          t.sources.push_back(*i);
+        }
+        m->targets[*target] = std::move(t);
+      }
+      out_.maps.push_back(std::move(m));
+    }
+  }
+
+  pattern compile_pattern(const loaded_file& f, const dsl::ast::string_lit& s) const {
+    try {
+      return pattern::compile(s.text, sizes());
+    } catch (const pattern_syntax_error& e) {
+      throw rules_error(at(f, s.offset + 1 + e.offset), std::string(e.what()) + " in pattern \"" + s.text + "\"");
+    }
+  }
+
+  std::vector<located_pattern> compile_patterns(const loaded_file& f, const std::vector<dsl::ast::string_lit>& list) {
+    std::vector<located_pattern> out;
+    for (const auto& s : list) out.push_back({compile_pattern(f, s), at(f, s.offset)});
+    return out;
+  }
+
+  static void append(std::vector<located_pattern>& to, std::vector<located_pattern> from) {
+    for (auto& p : from) to.push_back(std::move(p));
+  }
+
+  layout_segment joint_segment(const loaded_file& f, std::size_t offset, const dsl::ast::ident& from,
+                               const dsl::ast::ident& to, std::int64_t repeat, bool block_major) {
+    const joint_set& a = require_set(f, from);
+    const joint_set& b = require_set(f, to);
+    layout_segment seg;
+    seg.what = layout_segment::kind::joints;
+    seg.map = implicit_map(a, b);
+    seg.repeat = repeat;
+    seg.block_major = block_major;
+    seg.where = at(f, offset);
+    if (repeat < 1) throw rules_error(seg.where, "a joint layout repeats at least once, not " + std::to_string(repeat));
+    return seg;
+  }
+
+  dim_layout compile_layout(const loaded_file& f, const dsl::ast::dim_op& op) {
+    dim_layout layout;
+    layout.dim = op.dim;
+    layout.where = at(f, op.offset);
+    if (op.dim < 0) throw rules_error(layout.where, "dim must be 0 or more, not " + std::to_string(op.dim));
+    int inferred = 0;
+    for (const auto& s : op.segments) {
+      layout_segment seg;
+      if (const auto* keep = boost::get<dsl::ast::keep_segment>(&s)) {
+        seg.where = at(f, keep->offset);
+        if (keep->count) {
+          seg.what = layout_segment::kind::keep;
+          seg.count = *keep->count;
+          if (seg.count < 1) throw rules_error(seg.where, "keep needs a count of at least 1 (or no count to infer it)");
+        } else {
+          seg.what = layout_segment::kind::keep_inferred;
+          if (++inferred > 1) throw rules_error(seg.where, "only one 'keep' without a count may stand in a dim layout");
+        }
+      } else if (const auto* count = boost::get<dsl::ast::count_segment>(&s)) {
+        seg.where = at(f, count->offset);
+        seg.what = count->kind == dsl::ast::count_kind::drop ? layout_segment::kind::drop : layout_segment::kind::fresh;
+        seg.count = count->count;
+        if (seg.count < 1) throw rules_error(seg.where, seg.text().substr(0, 4) + " needs a count of at least 1");
+      } else if (const auto* js = boost::get<dsl::ast::joint_segment>(&s)) {
+        seg = joint_segment(f, js->offset, js->from, js->to, 1, false);
+      } else if (const auto* gs = boost::get<dsl::ast::grouped_segment>(&s)) {
+        seg = joint_segment(f, gs->offset, gs->from, gs->to, gs->repeat, false);
+      } else if (const auto* bs = boost::get<dsl::ast::blocked_segment>(&s)) {
+        seg = joint_segment(f, bs->offset, bs->from, bs->to, bs->repeat, true);
+      }
+      layout.segments.push_back(std::move(seg));
+    }
+    return layout;
+  }
+
+  shape_step compile_step(const loaded_file& f, const dsl::ast::shape_op& op) {
+    shape_step step{op.kind, op.args, at(f, op.offset)};
+    if (auto why = check_step_args(step)) throw rules_error(step.where, *why);
+    return step;
+  }
+
+  void compile_statements(const loaded_file& f) {
+    namespace ast = dsl::ast;
+    for (const auto& stmt : f.syntax) {
+      if (const auto* strip = boost::get<ast::strip_stmt>(&stmt)) {
+        name_rule r;
+        r.what = name_rule::kind::strip;
+        r.prefix = strip->prefix.text;
+        r.where = at(f, strip->offset);
+        if (r.prefix.empty()) throw rules_error(at(f, strip->prefix.offset), "strip needs a non-empty prefix");
+        out_.renames.push_back(std::move(r));
+      } else if (const auto* rename = boost::get<ast::rename_stmt>(&stmt)) {
+        name_rule r;
+        r.what = name_rule::kind::rename;
+        r.where = at(f, rename->offset);
+        r.from = compile_pattern(f, rename->pattern);
+        try {
+          r.to = name_template::compile(rename->replacement.text, r.from.capture_count(), sizes());
+        } catch (const pattern_syntax_error& e) {
+          throw rules_error(at(f, rename->replacement.offset + 1 + e.offset),
+                            std::string(e.what()) + " in template \"" + rename->replacement.text + "\"");
+        }
+        const auto sets = r.from.joint_sets();
+        if (r.to.writes_joint()) {
+          if (sets.size() != 1)
+            throw rules_error(at(f, rename->replacement.offset),
+                              "a template that writes <set> needs exactly one <set> capture in the pattern");
+          // Make sure the translation map exists for every set the template writes.
+          const std::string& to_text = rename->replacement.text;
+          for (std::size_t i = to_text.find('<'); i != std::string::npos; i = to_text.find('<', i + 1)) {
+            const std::string target = to_text.substr(i + 1, to_text.find('>', i) - i - 1);
+            if (target != sets[0]) implicit_map(*out_.find_set(sets[0]), *out_.find_set(target));
+          }
+        }
+        out_.renames.push_back(std::move(r));
+      } else if (const auto* filter = boost::get<ast::filter_stmt>(&stmt)) {
+        auto list = compile_patterns(f, filter->patterns);
+        switch (filter->kind) {
+          case ast::filter_kind::include: append(out_.includes, std::move(list)); break;
+          case ast::filter_kind::exclude: append(out_.excludes, std::move(list)); break;
+          case ast::filter_kind::keep: append(out_.keeps, std::move(list)); break;
+        }
+      } else if (const auto* reshape = boost::get<ast::reshape_stmt>(&stmt)) {
+        reshape_rule r;
+        r.where = at(f, reshape->offset);
+        r.pat = compile_pattern(f, reshape->pattern);
+        if (reshape->ops.empty()) throw rules_error(r.where, "reshape block is empty");
+        std::set<std::int64_t> dims;
+        for (const auto& op : reshape->ops) {
+          if (const auto* dim = boost::get<ast::dim_op>(&op)) {
+            if (!dims.insert(dim->dim).second)
+              throw rules_error(at(f, dim->offset),
+                                "dim " + std::to_string(dim->dim) + " has two layouts in one reshape");
+            r.layouts.push_back(compile_layout(f, *dim));
+          } else {
+            r.steps.push_back(compile_step(f, boost::get<ast::shape_op>(op)));
+          }
+        }
+        if (!r.layouts.empty() && !r.steps.empty())
+          throw rules_error(r.steps.front().where,
+                            "a reshape block either selects channels (dim ...) or reshapes (view, permute, ...), not "
+                            "both: split it into two rules on the tensors' names");
+        if (std::count_if(r.steps.begin(), r.steps.end(),
+                          [](const shape_step& s) { return s.what == shape_op_kind::view; }) > 1)
+          throw rules_error(r.where, "view may appear once per reshape");
+        out_.reshapes.push_back(std::move(r));
+      } else if (const auto* expect = boost::get<ast::expect_stmt>(&stmt)) {
+        for (auto& p : compile_patterns(f, expect->patterns))
+          out_.expects.push_back({expect->expected, std::move(p.pat), p.where});
+      } else if (const auto* mode = boost::get<ast::mode_stmt>(&stmt)) {
+        out_.mode = mode->mode;
+      }
+    }
+  }
+
+  ruleset out_;
+};
+
+}  // namespace graft::rules::detail

@@ -1,0 +1,118 @@
+#pragma once
+/// \file
+/// file_loader: reads and parses a rules file and everything it `use`s, depth-first (imports first,
+/// each file once, cycles named), resolving paths with the search order of graft/rules/search_path.hpp.
+
+#include <graft/dsl/parse.hpp>
+#include <graft/error.hpp>
+#include <graft/rules/search_path.hpp>
+
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <set>
+#include <sstream>
+#include <string>
+#include <system_error>
+#include <vector>
+
+namespace graft::rules::detail {
+
+/// One parsed file, in load order.
+struct loaded_file {
+  std::shared_ptr<const source_text> source;
+  dsl::ast::file syntax;
+};
+
+/// Reads a whole file; throws usage_error naming it.
+inline std::string read_text_file(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw usage_error("cannot open rules file '" + path.string() + "'");
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  if (in.bad()) throw usage_error("cannot read rules file '" + path.string() + "'");
+  return ss.str();
+}
+
+/// Loads files depth-first, imports before the importing file, each file once.
+class file_loader {
+public:
+  explicit file_loader(const load_options& options) : options_(options) {}
+
+  void load_root(const std::filesystem::path& path) {
+    if (!std::filesystem::is_regular_file(path)) throw usage_error("no such rules file '" + path.string() + "'");
+    load(path, path.string(), read_text_file(path));
+  }
+  void load_root_text(const std::string& name, std::string text) {
+    load(std::filesystem::path(name), name, std::move(text));
+  }
+
+  std::vector<loaded_file> files;
+
+private:
+  static std::string identity(const std::filesystem::path& path) {
+    std::error_code ec;
+    auto canonical = std::filesystem::weakly_canonical(path, ec);
+    return ec ? path.lexically_normal().string() : canonical.string();
+  }
+
+  void load(const std::filesystem::path& path, const std::string& display, std::string text) {
+    const std::string id = identity(path);
+    stack_.push_back({id, display});
+    auto source = std::make_shared<const source_text>(display, std::move(text));
+    dsl::ast::file syntax = dsl::parse(source);
+    for (const auto& stmt : syntax) {
+      if (const auto* use = boost::get<dsl::ast::use_stmt>(&stmt)) import(*use, source, path);
+    }
+    stack_.pop_back();
+    done_.insert(id);
+    files.push_back({std::move(source), std::move(syntax)});
+  }
+
+  void import(const dsl::ast::use_stmt& use, const std::shared_ptr<const source_text>& source,
+              const std::filesystem::path& importer) {
+    const source_location where(source, use.path.offset);
+    const std::filesystem::path wanted(use.path.text);
+    std::vector<std::filesystem::path> tried;
+    std::filesystem::path found;
+    auto try_dir = [&](const std::filesystem::path& dir) {
+      if (!found.empty()) return;
+      const std::filesystem::path candidate = dir.empty() ? wanted : dir / wanted;
+      tried.push_back(candidate);
+      std::error_code ec;
+      if (std::filesystem::is_regular_file(candidate, ec)) found = candidate;
+    };
+    if (use.path.text.empty()) throw rules_error(where, "use needs a file name");
+    if (wanted.is_absolute()) {
+      try_dir({});
+    } else {
+      try_dir(importer.parent_path());
+      for (const auto& dir : options_.include_dirs) try_dir(dir);
+      if (options_.use_installed_rules)
+        for (const auto& dir : installed_rules_dirs()) try_dir(dir);
+    }
+    if (found.empty()) {
+      std::string list;
+      for (const auto& t : tried) list += (list.empty() ? "" : ", ") + t.string();
+      throw rules_error(where, "cannot find \"" + use.path.text + "\" (looked for " + list + ")");
+    }
+    const std::string id = identity(found);
+    for (std::size_t i = 0; i < stack_.size(); ++i) {
+      if (stack_[i].id != id) continue;
+      std::string cycle;
+      for (std::size_t j = i; j < stack_.size(); ++j) cycle += stack_[j].display + " -> ";
+      throw rules_error(where, "import cycle: " + cycle + found.lexically_normal().string());
+    }
+    if (done_.count(id)) return;  // already loaded through another path: once is enough
+    load(found, found.lexically_normal().string(), read_text_file(found));
+  }
+
+  struct frame {
+    std::string id, display;
+  };
+  const load_options& options_;
+  std::vector<frame> stack_;
+  std::set<std::string> done_;
+};
+
+}  // namespace graft::rules::detail

@@ -1,0 +1,38 @@
+# cmake -DCXX=<compiler> -DINCLUDE_DIR=<graft>/include [-DBOOST_INCLUDE=<dir>] -P layering.cmake
+# The executors and the plan vocabulary stay below the parser: the headers listed here reach neither
+# Boost nor graft/dsl/ (checked on the compiler's own dependency list, `-M`). As a check of the check,
+# graft/dsl/grammar.hpp must be seen to reach Boost.
+set(torch_free_executors graft/apply/records.hpp graft/plan/plan.hpp graft/plan/visit.hpp
+    graft/plan/shape_steps.hpp graft/vocabulary.hpp graft/apply/summary.hpp)
+function(dependencies_of header out)
+  set(flags -std=c++17 -M -x c++ -I${INCLUDE_DIR})
+  if(BOOST_INCLUDE)
+    list(APPEND flags -I${BOOST_INCLUDE})
+  endif()
+  execute_process(COMMAND ${CXX} ${flags} ${INCLUDE_DIR}/${header} OUTPUT_VARIABLE deps ERROR_VARIABLE err
+                  RESULT_VARIABLE rc)
+  if(NOT rc EQUAL 0)
+    message(FATAL_ERROR "${CXX} -M ${header} failed:\n${err}")
+  endif()
+  set(${out} "${deps}" PARENT_SCOPE)
+endfunction()
+set(problems)
+foreach(h IN LISTS torch_free_executors)
+  dependencies_of(${h} deps)
+  string(REGEX MATCHALL "[^ \\\\\n]*(boost/|graft/dsl/)[^ \\\\\n]*" bad "${deps}")
+  if(bad)
+    list(GET bad 0 first)
+    list(LENGTH bad n)
+    list(APPEND problems "<${h}> reaches ${n} Boost/dsl headers, first ${first}")
+  endif()
+endforeach()
+dependencies_of(graft/dsl/grammar.hpp grammar_deps)
+if(NOT grammar_deps MATCHES "boost/spirit/")
+  list(APPEND problems "the check is blind: <graft/dsl/grammar.hpp> does not appear to reach boost/spirit/")
+endif()
+if(problems)
+  list(JOIN problems "\n  " text)
+  message(FATAL_ERROR "layering broken:\n  ${text}")
+endif()
+list(LENGTH torch_free_executors n)
+message(STATUS "layering ok: ${n} headers reach neither Boost nor graft/dsl/")
