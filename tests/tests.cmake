@@ -8,6 +8,9 @@ graft_add_test(test_plan SOURCES plan/pose_rules.cpp plan/semantics.cpp LABELS p
 if(TARGET graft_cli)
   add_test(NAME cli_graft_commands COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/cli/cli_test.sh $<TARGET_FILE:graft_cli> ${PROJECT_SOURCE_DIR} $<TARGET_FILE:graft_demo>)
   set_tests_properties(cli_graft_commands PROPERTIES LABELS cli)
+  # golden: the CLI's exact outputs (plan reports and JSON, explain, inspect); tests/golden/README.md
+  add_test(NAME golden_outputs COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/golden/run.sh $<TARGET_FILE:graft_cli> ${PROJECT_SOURCE_DIR})
+  set_tests_properties(golden_outputs PROPERTIES LABELS golden)
 endif()
 graft_add_test(test_torch SOURCES torch/apply.cpp TORCH LABELS torch)
 include(${CMAKE_CURRENT_SOURCE_DIR}/packaging/packaging.cmake)  # packaging: install tree, find_package/add_subdirectory consumers, header check, ODR (label packaging)
