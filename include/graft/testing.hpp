@@ -8,18 +8,50 @@
 ///     CHECK_THAT(plan, graft::testing::carries_joints("final_layers.1.weight", {"left_shoulder", "right_ankle"}));
 ///     CHECK_THAT(plan, graft::testing::no_unused_sources());
 ///
-/// Include after <catch2/catch.hpp> (Catch2 v2). Torch-free.
+/// Works with Catch2 v3 and v2, and includes Catch2's test macros and matchers itself: v3's headers
+/// (catch_test_macros, catch_tostring, matchers/catch_matchers) where <catch2/catch_test_macros.hpp>
+/// is on the include path, else v2's single header <catch2/catch.hpp>. A translation unit that has
+/// already included Catch2 gets the version it included (CATCH_VERSION_MAJOR). Torch-free.
 
 #include <graft/plan/plan.hpp>
 #include <graft/rules/pattern.hpp>
 
+#if defined(CATCH_VERSION_MAJOR)
+#if CATCH_VERSION_MAJOR >= 3
+#define GRAFT_TESTING_CATCH_V3 1
+#else
+#define GRAFT_TESTING_CATCH_V3 0
+#endif
+#elif __has_include(<catch2/catch_test_macros.hpp>)
+#define GRAFT_TESTING_CATCH_V3 1
+#else
+#define GRAFT_TESTING_CATCH_V3 0
+#endif
+
+#if GRAFT_TESTING_CATCH_V3
+#include <catch2/catch_test_macros.hpp>
+#include <catch2/catch_tostring.hpp>
+#include <catch2/matchers/catch_matchers.hpp>
+#else
 #include <catch2/catch.hpp>
+#endif
 
 #include <algorithm>
 #include <string>
 #include <vector>
 
 namespace graft::testing {
+
+namespace detail {
+/// Catch2's base class of matchers of T (Catch::MatcherBase in v2, Catch::Matchers::MatcherBase in v3).
+#if GRAFT_TESTING_CATCH_V3
+template <typename T>
+using matcher_base = Catch::Matchers::MatcherBase<T>;
+#else
+template <typename T>
+using matcher_base = Catch::MatcherBase<T>;
+#endif
+}  // namespace detail
 
 /// For one destination tensor: each joint segment's destination joints and the source joints
 /// feeding them (empty = kept), as "segment:joint" → sources.
@@ -49,7 +81,7 @@ inline std::vector<joint_feed> joint_feeds(const plan& p, const std::string& des
 }
 
 /// Matches a plan without errors; describes the errors otherwise.
-class is_ok_matcher : public Catch::MatcherBase<plan> {
+class is_ok_matcher : public detail::matcher_base<plan> {
 public:
   bool match(const plan& p) const override { return p.ok(); }
   std::string describe() const override { return "has no errors"; }
@@ -59,7 +91,7 @@ public:
 inline is_ok_matcher is_ok() { return {}; }
 
 /// Matches when every tensor named by `pattern` is in `expected` (and at least one is).
-class category_matcher : public Catch::MatcherBase<plan> {
+class category_matcher : public detail::matcher_base<plan> {
 public:
   category_matcher(std::string pattern, category expected) : text_(std::move(pattern)), expected_(expected) {
     pattern_ = rules::pattern::compile(text_);
@@ -107,7 +139,7 @@ inline category_matcher excludes(std::string pattern) { return all_are(std::move
 
 /// Matches when, in every joint segment of `tensor`, each listed destination joint gets values from
 /// the source (copied or synthesized), and — with `only` — no other joint does.
-class joints_matcher : public Catch::MatcherBase<plan> {
+class joints_matcher : public detail::matcher_base<plan> {
 public:
   joints_matcher(std::string tensor, std::vector<std::string> joints, bool only)
       : tensor_(std::move(tensor)), joints_(std::move(joints)), only_(only) {}
@@ -155,7 +187,7 @@ inline joints_matcher carries_only_joints(std::string tensor, std::vector<std::s
 }
 
 /// Matches when no source tensor is unused (every one is used or deliberately excluded).
-class no_unused_matcher : public Catch::MatcherBase<plan> {
+class no_unused_matcher : public detail::matcher_base<plan> {
 public:
   bool match(const plan& p) const override {
     names_.clear();

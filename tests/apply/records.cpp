@@ -7,7 +7,7 @@
 
 #include <graft/apply/records.hpp>
 
-#include <catch2/catch.hpp>
+#include "support/catch.hpp"
 
 #include <cstdint>
 #include <cstring>
@@ -488,43 +488,43 @@ TEST_CASE("host apply: refuses failed plans and records that do not match the pl
     auto bad = graft::make_plan(test::rules_text(""), set_of(src), set_of(wrong));
     REQUIRE_FALSE(bad.ok());
     CHECK_THROWS_AS(graft::apply_records(bad, src, wrong), graft::plan_error);
-    CHECK_THROWS_WITH(graft::apply_records(bad, src, wrong), Catch::Contains("plan with errors"));
+    CHECK_THROWS_WITH(graft::apply_records(bad, src, wrong), test::Contains("plan with errors"));
   }
   auto p = plan_for("", src, dst);
   SECTION("the right records apply") { CHECK(graft::apply_records(p, src, dst).size() == 1); }
   SECTION("a different number of source records") {
     std::vector<tensor_record> two = {f32("w", {2}, {1, 2}), f32("v", {2}, {3, 4})};
     CHECK_THROWS_AS(graft::apply_records(p, two, dst), graft::usage_error);
-    CHECK_THROWS_WITH(graft::apply_records(p, two, dst), Catch::Contains("1 source tensors, but 2 were given"));
+    CHECK_THROWS_WITH(graft::apply_records(p, two, dst), test::Contains("1 source tensors, but 2 were given"));
   }
   SECTION("a different number of destination records") {
     std::vector<tensor_record> none;
     CHECK_THROWS_AS(graft::apply_records(p, src, none), graft::usage_error);
-    CHECK_THROWS_WITH(graft::apply_records(p, src, none), Catch::Contains("0 were given"));
+    CHECK_THROWS_WITH(graft::apply_records(p, src, none), test::Contains("0 were given"));
   }
   SECTION("a source record with another name") {
     std::vector<tensor_record> other = {f32("v", {2}, {1, 2})};
     CHECK_THROWS_AS(graft::apply_records(p, other, dst), graft::usage_error);
     CHECK_THROWS_WITH(graft::apply_records(p, other, dst),
-                      Catch::Contains("source tensor 'v'") && Catch::Contains("'w'"));
+                      test::Contains("source tensor 'v'") && test::Contains("'w'"));
   }
   SECTION("a source record with another shape") {
     std::vector<tensor_record> other = {f32("w", {1, 2}, {1, 2})};
     CHECK_THROWS_AS(graft::apply_records(p, other, dst), graft::usage_error);
     CHECK_THROWS_WITH(graft::apply_records(p, other, dst),
-                      Catch::Contains("source tensor 'w' [1, 2]") && Catch::Contains("[2]"));
+                      test::Contains("source tensor 'w' [1, 2]") && test::Contains("[2]"));
   }
   SECTION("a destination record with another shape") {
     std::vector<tensor_record> other = {f32("w", {3}, {0, 0, 0})};
     CHECK_THROWS_AS(graft::apply_records(p, src, other), graft::usage_error);
     CHECK_THROWS_WITH(graft::apply_records(p, src, other),
-                      Catch::Contains("destination tensor 'w' [3]") && Catch::Contains("[2]"));
+                      test::Contains("destination tensor 'w' [3]") && test::Contains("[2]"));
   }
   SECTION("a destination record with another dtype") {
     std::vector<tensor_record> other = {make_record<double>("w", {2}, dtype::float64, {0, 0})};
     CHECK_THROWS_AS(graft::apply_records(p, src, other), graft::usage_error);
     CHECK_THROWS_WITH(graft::apply_records(p, src, other),
-                      Catch::Contains("destination tensor 'w'") && Catch::Contains("float64"));
+                      test::Contains("destination tensor 'w'") && test::Contains("float64"));
   }
 }
 

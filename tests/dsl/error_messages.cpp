@@ -2,7 +2,7 @@
 
 #include <graft/rules/load.hpp>
 
-#include <catch2/catch.hpp>
+#include "support/catch.hpp"
 
 #include <filesystem>
 #include <fstream>

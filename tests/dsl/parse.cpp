@@ -2,7 +2,7 @@
 
 #include <graft/dsl/parse.hpp>
 
-#include <catch2/catch.hpp>
+#include "support/catch.hpp"
 
 namespace ast = graft::dsl::ast;
 

@@ -10,7 +10,7 @@
 #include <random>
 
 using namespace graft::io;
-using Catch::Contains;
+using test::Contains;
 using namespace std::string_literals;
 
 namespace {

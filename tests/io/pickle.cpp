@@ -5,7 +5,7 @@
 #include "util.hpp"
 
 using namespace graft::io;
-using Catch::Contains;
+using test::Contains;
 using namespace std::string_literals;
 
 namespace {

@@ -7,7 +7,7 @@
 #include <map>
 
 using namespace graft::io;
-using Catch::Contains;
+using test::Contains;
 
 TEST_CASE("pth: every dtype, views, shared storage, 0-d and empty tensors, both formats") {
   for (const char* name : {"all_kinds_zip.pth", "all_kinds_legacy.pth"}) {

@@ -6,7 +6,7 @@
 #include "util.hpp"
 
 using namespace graft::io;
-using Catch::Contains;
+using test::Contains;
 
 TEST_CASE("safetensors: reads every dtype bit-exactly with metadata") {
   auto path = io_test::fixture("all_kinds.safetensors");

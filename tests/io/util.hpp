@@ -3,7 +3,7 @@
 
 #include <graft/io/tensor_record.hpp>
 
-#include <catch2/catch.hpp>
+#include "support/catch.hpp"
 
 #include <cstdio>
 #include <filesystem>

@@ -96,7 +96,7 @@ TEST_CASE("zip reader refuses compressed and encrypted entries") {
   auto f = mapped_file::open(p);
   zip_reader z(f->data(), f->size(), p);
   REQUIRE(z.find("archive/data.pkl") != nullptr);
-  CHECK_THROWS_WITH(z.bytes(*z.find("archive/data.pkl")), Catch::Contains("compressed (method 8)"));
+  CHECK_THROWS_WITH(z.bytes(*z.find("archive/data.pkl")), test::Contains("compressed (method 8)"));
 
   auto plain = io_test::read_bytes(make_zip("enc", {{"a/data.pkl", "x"}}, false));
   auto cd = plain.rfind("PK\x01\x02");
@@ -105,7 +105,7 @@ TEST_CASE("zip reader refuses compressed and encrypted entries") {
   auto p2 = io_test::write_file(dir / "e.zip", plain);
   auto f2 = mapped_file::open(p2);
   zip_reader z2(f2->data(), f2->size(), p2);
-  CHECK_THROWS_WITH(z2.bytes(z2.entries()[0]), Catch::Contains("encrypted"));
+  CHECK_THROWS_WITH(z2.bytes(z2.entries()[0]), test::Contains("encrypted"));
 }
 
 TEST_CASE("zip reader detects a corrupted entry through its CRC") {
@@ -115,13 +115,13 @@ TEST_CASE("zip reader detects a corrupted entry through its CRC") {
   auto p = io_test::write_file(io_test::scratch("zip-crc") / "c.zip", bytes);
   auto f = mapped_file::open(p);
   zip_reader z(f->data(), f->size(), p);
-  CHECK_THROWS_WITH(z.verify_crc(z.entries()[0]), Catch::Contains("CRC-32"));
+  CHECK_THROWS_WITH(z.verify_crc(z.entries()[0]), test::Contains("CRC-32"));
 }
 
 TEST_CASE("mapped_file names the path when it cannot open a file") {
   CHECK_THROWS_AS(mapped_file::open("/nonexistent/x.pth"), graft::checkpoint_error);
-  CHECK_THROWS_WITH(mapped_file::open("/nonexistent/x.pth"), Catch::StartsWith("/nonexistent/x.pth: cannot open"));
-  CHECK_THROWS_WITH(mapped_file::open("/tmp"), Catch::Contains("not a regular file"));
+  CHECK_THROWS_WITH(mapped_file::open("/nonexistent/x.pth"), test::StartsWith("/nonexistent/x.pth: cannot open"));
+  CHECK_THROWS_WITH(mapped_file::open("/tmp"), test::Contains("not a regular file"));
 }
 
 TEST_CASE("zip reader inflates small deflated records") {

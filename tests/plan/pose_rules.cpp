@@ -4,7 +4,7 @@
 #include "plan/plan_helpers.hpp"
 #include "support/pose_joints.hpp"
 
-#include <catch2/catch.hpp>
+#include "support/catch.hpp"
 
 #include <map>
 

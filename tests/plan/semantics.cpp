@@ -2,7 +2,7 @@
 
 #include "plan/plan_helpers.hpp"
 
-#include <catch2/catch.hpp>
+#include "support/catch.hpp"
 
 using graft::category;
 using graft::dtype;

@@ -7,7 +7,7 @@
 #include <graft/rules/load.hpp>
 #include <graft/vocabulary.hpp>
 
-#include <catch2/catch.hpp>
+#include "support/catch.hpp"
 
 #include <set>
 #include <string>

@@ -2,7 +2,7 @@
 
 #include <graft/rules/load.hpp>
 
-#include <catch2/catch.hpp>
+#include "support/catch.hpp"
 
 #include <filesystem>
 #include <fstream>
@@ -128,7 +128,7 @@ TEST_CASE("a duplicate definition across files names both places", "[rules][load
           top.string() + ":3:8: joint set 'coco' is already defined at " + (t.root / "sets.graft").string() + ":1:8");
   }
   auto maps = t.write("maps.graft", "joints a = [x]\njoints b = [x]\nmap a -> b { }\nmap a -> b { x = x }\n");
-  CHECK_THROWS_WITH(load_rules(maps, no_installed()), Catch::Contains("map a -> b is already defined at"));
+  CHECK_THROWS_WITH(load_rules(maps, no_installed()), test::Contains("map a -> b is already defined at"));
 }
 
 TEST_CASE("a missing root file is a usage error", "[rules][load]") {

@@ -3,7 +3,7 @@
 #include <graft/rules/name_template.hpp>
 #include <graft/rules/pattern.hpp>
 
-#include <catch2/catch.hpp>
+#include "support/catch.hpp"
 
 using graft::rules::capture;
 using graft::rules::name_template;

@@ -8,7 +8,7 @@
 #include <graft/io/pickle.hpp>
 #include <graft/io/zip.hpp>
 
-#include <catch2/catch.hpp>
+#include "support/catch.hpp"
 
 #include "support/pickle_builder.hpp"
 
@@ -23,7 +23,7 @@
 #include <unistd.h>
 
 using namespace graft::io;
-using Catch::Contains;
+using test::Contains;
 using namespace std::string_literals;
 namespace fs = std::filesystem;
 

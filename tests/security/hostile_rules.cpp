@@ -6,7 +6,7 @@
 #include <graft/dsl/parse.hpp>
 #include <graft/rules/load.hpp>
 
-#include <catch2/catch.hpp>
+#include "support/catch.hpp"
 
 #include <chrono>
 #include <filesystem>
@@ -18,10 +18,10 @@
 #include <unistd.h>
 
 namespace fs = std::filesystem;
-using Catch::Contains;
 using graft::rules::load_options;
 using graft::rules::load_rules;
 using graft::rules::load_rules_text;
+using test::Contains;
 using namespace std::string_literals;
 
 namespace {

@@ -9,7 +9,7 @@
 #include <graft/torch/module.hpp>
 #include <graft/torch/script_module.hpp>
 
-#include <catch2/catch.hpp>
+#include "support/catch.hpp"
 
 #include <torch/nn/modules/conv.h>
 
@@ -249,7 +249,7 @@ TEST_CASE("apply refuses failed plans and tensors that do not match the plan", "
   named dst = {{"w", at::zeros({2})}};
   auto p = graft::make_plan(r, graft::tensor_set_of(source), graft::tensor_set_of(dst));
   CHECK_THROWS_WITH(graft::apply(p, source_of(source), wrong),
-                    Catch::Contains("'w' is [3], but the plan was made for [2]"));
+                    test::Contains("'w' is [3], but the plan was made for [2]"));
   named other = {{"w", at::randn({5})}};
   CHECK_THROWS_AS(graft::apply(p, source_of(other), dst), graft::usage_error);
 }

@@ -1,9 +1,9 @@
-// The LibTorch edge: records ↔ at::Tensor without copies (the one io test TU that needs LibTorch).
+// The LibTorch edge: records ↔ at::Tensor without copies (the io tests that need LibTorch).
 
 #include <graft/io/checkpoint.hpp>
 #include <graft/torch/tensor.hpp>
 
-#include "util.hpp"
+#include "io/util.hpp"
 
 using namespace graft;
 
