@@ -1,5 +1,5 @@
 # Test executables, by area. (Kept apart from tests/CMakeLists.txt so areas can be added independently.)
-graft_add_test(test_io SOURCES io/zip.cpp io/pickle.cpp io/pth.cpp io/safetensors.cpp io/hostile.cpp apply/records.cpp LABELS io)
+graft_add_test(test_io SOURCES io/zip.cpp io/pickle.cpp io/pth.cpp io/safetensors.cpp io/hostile.cpp io/sharded.cpp apply/records.cpp LABELS io)
 include(${CMAKE_CURRENT_SOURCE_DIR}/io/interop.cmake)  # io: PyTorch interop tests (need /usr/bin/python3 with torch)
 graft_add_test(test_io_torch SOURCES io/torch.cpp TORCH LABELS io)
 graft_add_test(test_rules SOURCES rules/pattern.cpp rules/layout.cpp LABELS rules)
