@@ -2,7 +2,9 @@
 /// \file
 /// Reading torch.save files: the zip format (PyTorch >= 1.6), the legacy pre-1.6 format, and the
 /// tensors of TorchScript archives (torch.jit.save). The pickles are read by the restricted
-/// unpickler; tensors become tensor_records whose bytes stay in the mapped file.
+/// unpickler; tensors become tensor_records whose bytes stay in the mapped file. Also the state-dict
+/// selection (see graft/io/checkpoint.hpp) and the formats' entries: pth_zip_format,
+/// pth_legacy_format, torchscript_format. TorchScript source scraping is in graft/io/torchscript.hpp.
 
 #include <graft/error.hpp>
 #include <graft/io/detail/bytes.hpp>

@@ -2,6 +2,7 @@
 /// \file
 /// Reading and writing safetensors files: an 8-byte little-endian header length, a JSON header
 /// (name → dtype, shape, data_offsets; optional "__metadata__" string map), then the raw bytes.
+/// Its format entry: safetensors_format.
 
 #include <graft/error.hpp>
 #include <graft/io/atomic_file.hpp>
