@@ -11,6 +11,7 @@
 #include <filesystem>
 #include <fstream>
 #include <string>
+#include <system_error>
 
 #include <sys/stat.h>
 #include <unistd.h>
@@ -21,8 +22,22 @@ namespace fs = std::filesystem;
 
 namespace {
 
+/// This process's scratch root, removed at exit (FIFOs included).
+const fs::path& root() {
+  struct dir {
+    fs::path path = fs::path(GRAFT_BINARY_DIR) / "security-scratch" / ("sharded-" + std::to_string(::getpid()));
+    ~dir() {
+      std::error_code ec;
+      fs::remove_all(path, ec);
+    }
+  };
+  static dir d;
+  return d.path;
+}
+
+/// An empty scratch folder.
 fs::path fresh(const std::string& name) {
-  const fs::path p = fs::path(GRAFT_BINARY_DIR) / "security-scratch" / ("sharded-" + std::to_string(::getpid())) / name;
+  const fs::path p = root() / name;
   fs::remove_all(p);
   fs::create_directories(p);
   return p;
