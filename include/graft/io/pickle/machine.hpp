@@ -17,6 +17,7 @@
 
 #include <cstdint>
 #include <cstring>
+#include <iterator>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -56,7 +57,6 @@ public:
     marks_.clear();
     memo_.clear();
     dict_index_.clear();
-    rows_.clear();
     value* root = run();
     return b_.finish(root, static_cast<std::size_t>(p_ - begin_));
   }
@@ -283,7 +283,7 @@ private:
                              " (only torch tensor and container globals are allowed)");
     value* v = make(kind::global);
     v->text = std::move(full);
-    rows_[v] = row;
+    v->integer = row - std::begin(detail::torch_globals);
     push(v);
   }
   void on_global() {
@@ -302,10 +302,9 @@ private:
     if (callable->kind != kind::global) fail(op_name(o) + " on a " + kind_name(callable->kind) + ", not a callable");
     if (args->kind != kind::tuple)
       fail(op_name(o) + " with arguments that are a " + kind_name(args->kind) + ", not a tuple");
-    auto row = rows_.find(callable);
-    if (row == rows_.end() || row->second->build == nullptr)
-      fail(op_name(o) + " of " + detail::quote_name(callable->text) + " is not supported");
-    return row->second->build(b_, callable->text, args->items);
+    const detail::global_row& row = detail::torch_globals[static_cast<std::size_t>(callable->integer)];
+    if (row.build == nullptr) fail(op_name(o) + " of " + detail::quote_name(callable->text) + " is not supported");
+    return row.build(b_, callable->text, args->items);
   }
   /// REDUCE, NEWOBJ.
   void on_call(op o) {
@@ -414,7 +413,6 @@ private:
   std::vector<std::size_t> marks_;
   std::unordered_map<std::uint64_t, value*> memo_;
   std::unordered_map<const value*, std::unordered_map<std::string, std::size_t>> dict_index_;
-  std::unordered_map<const value*, const detail::global_row*> rows_;  // each global value's row
 };
 
 /// Unpickles one pickle from `bytes` with the restricted unpickler; `label` prefixes error messages.

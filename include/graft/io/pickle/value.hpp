@@ -59,7 +59,7 @@ struct tensor_ref {
 struct pickle_value {
   pickle_kind kind = pickle_kind::none;  ///< what it is
   bool boolean = false;                  ///< kind boolean
-  std::int64_t integer = 0;              ///< kind integer
+  std::int64_t integer = 0;              ///< kind integer; kind global: its row in detail::torch_globals
   double floating = 0;                   ///< kind floating
   std::string text;                      ///< string, bytes, big_integer bytes, global/object class name
   std::vector<pickle_value*> items;      ///< list, tuple; object: its state (if any)
