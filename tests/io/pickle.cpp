@@ -1,4 +1,6 @@
-// The restricted unpickler: opcodes, values, memo, whitelisted and refused globals, limits.
+// The restricted unpickler: opcodes, values, memo, whitelisted and refused globals, limits; the
+// opcode table, the globals table and the emitter. Pickles are spelled in raw bytes on purpose, so
+// that the tests check the named opcodes (pickle_op) against the protocol.
 
 #include <graft/io/pickle.hpp>
 

@@ -2,7 +2,7 @@
 /// \file
 /// The restricted unpickler: a pickle machine (stack, marks, memo) for what torch.save writes
 /// (protocols 2–5) that builds a value tree and never executes anything. run() dispatches each
-/// opcode to a small handler; opcodes not handled here (INST, OBJ, EXT*, PERSID, text opcodes,
+/// opcode to a small handler; opcodes without one (INST, OBJ, EXT*, PERSID, text opcodes but GLOBAL,
 /// out-of-band buffers, unknown bytes) are refused. Globals are looked up in detail::torch_globals
 /// and refused when no row matches. Every declared length is checked against the remaining bytes
 /// before anything is allocated, and stack, marks, memo and values are bounded (unpickle_options).
