@@ -5,9 +5,7 @@
 #include <graft/io/manifest.hpp>
 #include <graft/plan/planner.hpp>
 #include <graft/rules/load.hpp>
-#include <graft/testing.hpp>
-
-#include <catch2/catch.hpp>
+#include <graft/testing.hpp>  // brings in Catch2 (v2 or v3)
 
 #include <filesystem>
 

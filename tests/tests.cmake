@@ -1,7 +1,7 @@
 # Test executables, one per folder: test_FOLDER builds FOLDER/*.cpp (LibTorch-linked TUs live in torch/).
 # (Kept apart from tests/CMakeLists.txt so areas can be added independently.)
 graft_add_test(test_apply SOURCES apply/records.cpp LABELS apply)
-graft_add_test(test_io SOURCES io/zip.cpp io/pickle.cpp io/pth.cpp io/safetensors.cpp io/hostile.cpp LABELS io)
+graft_add_test(test_io SOURCES io/zip.cpp io/pickle.cpp io/pth.cpp io/safetensors.cpp io/hostile.cpp io/sharded.cpp LABELS io)
 include(${CMAKE_CURRENT_SOURCE_DIR}/io/interop.cmake)  # io: PyTorch interop tests (need /usr/bin/python3 with torch)
 graft_add_test(test_rules SOURCES rules/pattern.cpp rules/layout.cpp rules/load.cpp LABELS rules)
 graft_add_test(test_dsl SOURCES dsl/parse.cpp dsl/error_messages.cpp LABELS dsl)
@@ -17,7 +17,7 @@ graft_add_test(test_torch SOURCES torch/apply.cpp torch/io.cpp TORCH LABELS torc
 include(${CMAKE_CURRENT_SOURCE_DIR}/packaging/packaging.cmake)  # packaging: install tree, find_package/add_subdirectory consumers, header check, ODR (label packaging)
 # security: hostile checkpoints and rules files, fuzz-corpus replay, CLI promises (exit 2, no output,
 # inputs untouched, no temp files; SIGKILL while writing). See docs/security.md.
-graft_add_test(test_security SOURCES security/hostile_checkpoints.cpp security/hostile_rules.cpp LABELS security)
+graft_add_test(test_security SOURCES security/hostile_checkpoints.cpp security/hostile_rules.cpp security/hostile_sharded.cpp LABELS security)
 graft_add_test(test_fuzz SOURCES fuzz/replay.cpp LABELS fuzz)
 if(TARGET graft_cli)
   add_test(NAME cli_hostile COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/security/cli_hostile.sh $<TARGET_FILE:graft_cli> ${PROJECT_SOURCE_DIR} $<TARGET_FILE:graft_demo>)

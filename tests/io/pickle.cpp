@@ -1,8 +1,12 @@
-// The restricted unpickler: opcodes, values, memo, whitelisted and refused globals, limits.
+// The restricted unpickler: opcodes, values, memo, whitelisted and refused globals, limits; the
+// opcode table, the globals table and the emitter. Pickles are spelled in raw bytes on purpose, so
+// that the tests check the named opcodes (pickle_op) against the protocol.
 
 #include <graft/io/pickle.hpp>
 
 #include "util.hpp"
+
+#include <set>
 
 using namespace graft::io;
 using test::Contains;
@@ -183,4 +187,102 @@ TEST_CASE("unpickler builds tensors from _rebuild_tensor_v2 and parameters") {
   // size/stride arity mismatch
   std::string mism = "ctorch._utils\n_rebuild_tensor_v2\n(" + storage + "K\x00K\x02\x85K\x02K\x01\x86\x89NtR."s;
   CHECK_THROWS_WITH(load("\x80\x02" + mism), Contains("1 dimensions but stride has 2"));
+}
+
+TEST_CASE("pickle opcodes: one name and one byte each, as the protocol spells them") {
+  std::set<int> bytes;
+  std::set<std::string> names;
+  for (const auto& row : pickle_ops) {
+    CHECK(bytes.insert(static_cast<int>(row.op)).second);
+    CHECK(names.insert(row.name).second);
+  }
+  CHECK(bytes.size() == 68);  // protocols 0-5, as pickletools lists them
+  // spot checks against the bytes themselves (the tests above spell pickles in raw bytes)
+  CHECK(pickle_op_char(pickle_op::binput) == 'q');
+  CHECK(pickle_op_char(pickle_op::mark) == '(');
+  CHECK(pickle_op_char(pickle_op::stop) == '.');
+  CHECK(pickle_op_char(pickle_op::proto) == '\x80');
+  CHECK(pickle_op_char(pickle_op::frame) == '\x95');
+  CHECK(pickle_op_char(pickle_op::readonly_buffer) == '\x98');
+  CHECK(pickle_op_name(pickle_op::binput) == "BINPUT"s);
+  CHECK(pickle_op_name(pickle_op::newobj_ex) == "NEWOBJ_EX"s);
+  CHECK(pickle_op_name(static_cast<pickle_op>(0x99)) == nullptr);
+  CHECK(pickle_op_name(static_cast<pickle_op>('z')) == nullptr);
+  // messages name opcodes the way the table does
+  CHECK_THROWS_WITH(load("\x80\x02q\x00."s), "t.pkl: pickle: stack underflow in BINPUT (at byte 2)");
+  CHECK_THROWS_WITH(load("\x80\x02\x87."), Contains("stack underflow in TUPLE3"));
+  CHECK_THROWS_WITH(load("\x80\x02\x91."), Contains("missing MARK for FROZENSET"));
+  CHECK_THROWS_WITH(load("\x80\x02\x8b\xff\xff\xff\xff."), Contains("negative LONG4 length"));
+  // opcodes that have a name but are refused all the same
+  CHECK_THROWS_WITH(load("\x80\x02i__main__\nX\n."), Contains("unsupported or unsafe opcode 0x69 'i'"));
+  CHECK_THROWS_WITH(load("\x80\x05\x97."), Contains("unsupported or unsafe opcode 0x97"));
+}
+
+TEST_CASE("pickle emitter writes what the unpickler reads") {
+  graft::io::detail::pickle_emitter p;
+  p.proto();
+  p.mark();
+  p.str("k");
+  p.integer(-3);
+  p.integer(std::int64_t{1} << 40);
+  p.int_tuple({1, 2});
+  p.global("collections", "OrderedDict");
+  p.op(pickle_op::empty_tuple);
+  p.op(pickle_op::reduce);
+  p.op(pickle_op::tuple);
+  p.op(pickle_op::stop);
+  CHECK(p.out.substr(0, 4) == "\x80\x02(X");
+  auto doc = load(p.out);
+  const auto& t = doc.root();
+  REQUIRE(t.kind == pickle_kind::tuple);
+  REQUIRE(t.items.size() == 5);
+  CHECK(t.items[0]->text == "k");
+  CHECK(t.items[1]->integer == -3);
+  CHECK(t.items[2]->integer == std::int64_t{1} << 40);
+  CHECK(t.items[3]->items.size() == 2);
+  CHECK(t.items[4]->kind == pickle_kind::dict);
+  CHECK(doc.consumed() == p.out.size());
+}
+
+TEST_CASE("allowed globals: one row each says whether a global is accepted and what it builds") {
+  namespace d = graft::io::detail;
+  const d::global_row* v2 = d::find_global("torch._utils", "_rebuild_tensor_v2", false);
+  REQUIRE(v2 != nullptr);
+  CHECK(v2->build == &d::globals::rebuild_tensor_v2);
+  // families: storage classes and dtypes are accepted but cannot be called
+  REQUIRE(d::find_global("torch", "HalfStorage", false) != nullptr);
+  CHECK(d::find_global("torch", "HalfStorage", false)->build == nullptr);
+  REQUIRE(d::find_global("torch.cuda", "FloatStorage", false) != nullptr);
+  REQUIRE(d::find_global("torch", "bfloat16", false) != nullptr);
+  CHECK(d::find_global("torch", "ComplexFloatStorage", false) == nullptr);
+  CHECK(d::find_global("torch.cuda", "float32", false) == nullptr);
+  CHECK_THROWS_WITH(load("\x80\x02"
+                         "ctorch\nFloatStorage\n)R."),
+                    Contains("REDUCE of 'torch.FloatStorage' is not supported"));
+  // TorchScript rows only in TorchScript mode; __torch__ covers its submodules, not look-alikes
+  CHECK(d::find_global("torch.jit._pickle", "build_intlist", false) == nullptr);
+  CHECK(d::find_global("torch.jit._pickle", "build_intlist", true) != nullptr);
+  CHECK(d::find_global("__torch__", "M", true) != nullptr);
+  CHECK(d::find_global("__torch__.a.b", "M", true) != nullptr);
+  CHECK(d::find_global("__torch__x", "M", true) == nullptr);
+  CHECK(d::find_global("__torch__.a", "M", false) == nullptr);
+  CHECK(d::allowed_global("collections", "OrderedDict", false));
+  CHECK_FALSE(d::allowed_global("collections", "defaultdict", false));
+  // every row with a handler builds something when called (here: with its simplest arguments)
+  unpickle_options ts;
+  ts.torchscript = true;
+  CHECK(load("\x80\x02"
+             "cbuiltins\nset\n)R.")
+            .root()
+            .kind == pickle_kind::list);
+  CHECK(load("\x80\x02"
+             "ctorch.jit._pickle\nbuild_intlist\nK\x01K\x02\x86\x85R.",
+             ts)
+            .root()
+            .items.size() == 2);
+  CHECK(load("\x80\x02"
+             "ctorch\ndevice\n" +
+             str("cuda") + "K\x01\x86R.")
+            .root()
+            .text == "cuda:1");
 }

@@ -1,5 +1,7 @@
 #pragma once
 // Building pickle bytes by hand, for tests of the restricted unpickler with hostile or unusual input.
+// Spelled in raw opcode bytes on purpose, not with pickle_op: the tests then also check the named
+// opcodes of graft/io/pickle/opcodes.hpp against the protocol.
 
 #include <cstdint>
 #include <string>

@@ -1,34 +1,35 @@
-// The graft command-line tool: check, plan, explain, inspect, apply.
+// The graft command-line tool: check, plan, explain, inspect, apply (one source file each, commands.hpp).
 // Exit codes: 0 success; 1 the plan violates policy (strict mode, expect); 2 bad usage or unreadable input.
-// Built twice (tools/CMakeLists.txt): `graft` without LibTorch, `graft-torch` with it (GRAFT_CLI_WITH_TORCH).
+// Built twice (tools/CMakeLists.txt) from the same sources: `graft` with apply_cpu.cpp (no LibTorch),
+// `graft-torch` with apply_torch.cpp (LibTorch) as its device backend (device_backend.hpp).
 
-#include "apply.hpp"
-#include "check.hpp"
-#include "inspect.hpp"
-#include "plan.hpp"
+#include "commands.hpp"
+#include "device_backend.hpp"
+
+#include <graft/error.hpp>
 
 #include <CLI/CLI.hpp>
 
 #include <exception>
 #include <iostream>
+#include <string>
+
+#ifndef GRAFT_CLI_VERSION
+#error "GRAFT_CLI_VERSION (the CMake project version, \"X.Y.Z\") is set by tools/CMakeLists.txt"
+#endif
 
 int main(int argc, char** argv) {
   CLI::App app{"graft: move pretrained weights between models with a reviewable rules file"};
   app.require_subcommand(1);
-  app.set_version_flag("--version", GRAFT_CLI_WITH_TORCH ? "graft 0.1.0 (with LibTorch)" : "graft 0.1.0");
+  app.set_version_flag("--version",
+                       std::string("graft " GRAFT_CLI_VERSION) + graft::cli::device_backend::version_suffix());
   int exit_code = 0;
 
-  graft::cli::check_command check;
-  check.add_to(app, exit_code);
-  graft::cli::plan_command plan;
-  plan.add_to(app, exit_code);
-  graft::cli::explain_command explain;
-  explain.add_to(app, exit_code);
-  graft::cli::inspect_command inspect;
-  inspect.add_to(app, exit_code);
-  graft::cli::apply_command apply;
-  apply.argv = argv;
-  apply.add_to(app, exit_code);
+  graft::cli::add_check_command(app, exit_code);
+  graft::cli::add_plan_command(app, exit_code);
+  graft::cli::add_explain_command(app, exit_code);
+  graft::cli::add_inspect_command(app, exit_code);
+  graft::cli::add_apply_command(app, exit_code, argv);
 
   try {
     app.parse(argc, argv);

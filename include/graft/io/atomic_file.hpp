@@ -21,7 +21,8 @@ namespace graft::io {
 
 /// Options shared by the checkpoint writers.
 struct write_options {
-  /// Files the output must not replace (the checkpoints being read); compared with
+  /// Files the output must not replace (the checkpoints being read: every entry of their
+  /// checkpoint::files, since a sharded input is several files); compared with
   /// std::filesystem::equivalent, so links and other spellings of the same file are caught.
   std::vector<std::string> inputs;
 };

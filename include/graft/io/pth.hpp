@@ -2,17 +2,23 @@
 /// \file
 /// Reading torch.save files: the zip format (PyTorch >= 1.6), the legacy pre-1.6 format, and the
 /// tensors of TorchScript archives (torch.jit.save). The pickles are read by the restricted
-/// unpickler; tensors become tensor_records whose bytes stay in the mapped file.
+/// unpickler; tensors become tensor_records whose bytes stay in the mapped file. Also the state-dict
+/// selection (see graft/io/checkpoint.hpp) and the formats' entries: pth_zip_format,
+/// pth_legacy_format, torchscript_format. TorchScript source scraping is in graft/io/torchscript.hpp.
 
 #include <graft/error.hpp>
 #include <graft/io/detail/bytes.hpp>
+#include <graft/io/format.hpp>
 #include <graft/io/mapped_file.hpp>
 #include <graft/io/pickle.hpp>
+#include <graft/io/pth_writer.hpp>
 #include <graft/io/tensor_record.hpp>
+#include <graft/io/torchscript.hpp>
 #include <graft/io/zip.hpp>
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -27,20 +33,11 @@ struct pickled_checkpoint {
   pickle_document doc;                                  ///< the unpickled object
   std::unordered_map<std::string, byte_span> storages;  ///< storage key → bytes (whole root storage)
   std::shared_ptr<const void> owner;                    ///< keeps the storages' bytes alive
-  /// TorchScript only: per class ("__torch__.a.B"), the attribute names its source declares in
-  /// `__parameters__` and `__buffers__` (classes whose source could not be read are absent).
-  std::unordered_map<std::string, std::pair<std::vector<std::string>, std::vector<std::string>>> script_members;
+  bool torchscript = false;                             ///< a torch.jit.save archive
+  script_members script;                                ///< TorchScript only: declared parameters and buffers
 
   /// TorchScript only: the role of attribute `name` of an object of class `cls`.
-  tensor_role script_role(const std::string& cls, const std::string& name) const {
-    auto it = script_members.find(cls);
-    if (it == script_members.end()) return tensor_role::unknown;
-    for (const auto& p : it->second.first)
-      if (p == name) return tensor_role::param;
-    for (const auto& b : it->second.second)
-      if (b == name) return tensor_role::buffer;
-    return tensor_role::unknown;
-  }
+  tensor_role script_role(const std::string& cls, const std::string& name) const { return script.role(cls, name); }
 
   /// The record for a tensor value of `doc` named `name`; validates that it lies inside its storage.
   tensor_record bind(const pickle_value& tensor, std::string name) const {
@@ -83,58 +80,6 @@ inline void check_storage_size(const std::string& path, const storage_ref& s, st
                            " bytes are there");
 }
 
-/// The quoted names in a TorchScript source line like `  __parameters__ = ["weight", "bias", ]`.
-inline std::vector<std::string> script_name_list(std::string_view line) {
-  std::vector<std::string> out;
-  auto open = line.find('[');
-  auto close = line.rfind(']');
-  if (open == std::string_view::npos || close == std::string_view::npos || close < open) return out;
-  std::string_view body = line.substr(open + 1, close - open - 1);
-  for (std::size_t i = 0; i < body.size(); ++i) {
-    if (body[i] != '"') continue;
-    auto end = body.find('"', i + 1);
-    if (end == std::string_view::npos) break;
-    out.emplace_back(body.substr(i + 1, end - i - 1));
-    i = end;
-  }
-  return out;
-}
-
-/// Reads `__parameters__` / `__buffers__` of class `cls` from the archive's deflated source records.
-inline void read_script_members(const zip_reader& zip, const std::string& prefix, const std::string& cls,
-                                pickled_checkpoint& out) {
-  auto dot = cls.rfind('.');
-  if (dot == std::string::npos) return;
-  std::string file = prefix + "code/" + cls.substr(0, dot) + ".py";
-  for (std::size_t i = prefix.size() + 5; i < file.size() - 3; ++i)
-    if (file[i] == '.') file[i] = '/';
-  const zip_entry* e = zip.find(file);
-  if (e == nullptr) return;
-  std::string src;
-  try {
-    src = zip.read_small(*e, 16u << 20);
-  } catch (const checkpoint_error&) {
-    return;  // roles are a refinement; the tensors themselves are checked elsewhere
-  }
-  const std::string head = "class " + cls.substr(dot + 1) + "(";
-  std::size_t at = src.rfind(head, 0) == 0 ? 0 : src.find("\n" + head);
-  if (at == std::string::npos) return;
-  if (at != 0) ++at;  // the class line itself
-  std::pair<std::vector<std::string>, std::vector<std::string>> members;
-  std::size_t pos = src.find('\n', at);
-  while (pos != std::string::npos && pos + 1 < src.size()) {
-    std::size_t next = src.find('\n', pos + 1);
-    std::string_view line(src.data() + pos + 1, (next == std::string::npos ? src.size() : next) - pos - 1);
-    if (!line.empty() && line[0] != ' ') break;  // the next top-level definition
-    if (line.rfind("  __parameters__ = [", 0) == 0)
-      members.first = script_name_list(line);
-    else if (line.rfind("  __buffers__ = [", 0) == 0)
-      members.second = script_name_list(line);
-    pos = next;
-  }
-  out.script_members.emplace(cls, std::move(members));
-}
-
 /// The magic number opening a legacy torch.save file, as LONG1 little-endian bytes.
 inline constexpr unsigned char legacy_magic[] = {0x6c, 0xfc, 0x9c, 0x46, 0xf9, 0x20, 0x6a, 0xa8, 0x50, 0x19};
 
@@ -165,6 +110,7 @@ inline pickled_checkpoint read_pth_zip(std::shared_ptr<const mapped_file> file) 
   pickled_checkpoint out;
   out.path = path;
   out.format = torchscript ? "torchscript" : "pth-zip";
+  out.torchscript = torchscript;
   unpickle_options opt;
   opt.torchscript = torchscript;
   out.doc = unpickle(zip.bytes(*pkl), path, opt);
@@ -180,7 +126,7 @@ inline pickled_checkpoint read_pth_zip(std::shared_ptr<const mapped_file> file) 
   }
   if (torchscript)
     for (const pickle_value* o : out.doc.objects())
-      if (!out.script_members.count(o->text)) read_script_members(zip, prefix, o->text, out);
+      if (!out.script.classes.count(o->text)) read_script_members(zip, prefix, o->text, out.script);
   out.owner = std::move(file);
   return out;
 }
@@ -253,12 +199,24 @@ inline pickled_checkpoint read_pth_legacy(std::shared_ptr<const mapped_file> fil
 
 }  // namespace detail
 
+namespace detail {
+
+/// True when the bytes open like a zip archive (torch.save >= 1.6, torch.jit.save).
+inline bool is_zip_magic(const std::byte* d, std::size_t n) noexcept { return n >= 4 && load_u32(d) == 0x04034b50; }
+
+/// True when the bytes open like a legacy torch.save file (a pickle protocol >= 2 LONG1 magic number).
+inline bool is_legacy_pth_magic(const std::byte* d, std::size_t n) noexcept {
+  return n >= 3 && d[0] == std::byte{0x80} && d[2] == std::byte{0x8a};
+}
+
+}  // namespace detail
+
 /// Reads a torch.save file (zip or legacy format) or a torch.jit.save archive, choosing by content.
 inline pickled_checkpoint read_pth(std::shared_ptr<const mapped_file> file) {
   const std::byte* d = file->data();
   const std::size_t n = file->size();
-  if (n >= 4 && detail::load_u32(d) == 0x04034b50) return detail::read_pth_zip(std::move(file));
-  if (n >= 3 && d[0] == std::byte{0x80} && d[2] == std::byte{0x8a}) return detail::read_pth_legacy(std::move(file));
+  if (detail::is_zip_magic(d, n)) return detail::read_pth_zip(std::move(file));
+  if (detail::is_legacy_pth_magic(d, n)) return detail::read_pth_legacy(std::move(file));
   if (n >= 262 && detail::as_chars(d + 257, 5) == "ustar")
     throw checkpoint_error(file->path() + ": tar-format checkpoints (PyTorch < 0.4) are not supported");
   throw checkpoint_error(file->path() + ": not a torch.save file");
@@ -266,5 +224,210 @@ inline pickled_checkpoint read_pth(std::shared_ptr<const mapped_file> file) {
 
 /// Reads a torch.save file from `path`.
 inline pickled_checkpoint read_pth(const std::string& path) { return read_pth(mapped_file::open(path)); }
+
+/// The wrapper keys tried, in order, when looking for a state dict inside a training checkpoint.
+inline constexpr std::string_view state_dict_keys[] = {
+    "state_dict", "model_state_dict", "best_state_dict", "state_dict_ema", "model",  "model_state",
+    "net",        "network",          "module",          "weights",        "params", "ema"};
+
+namespace detail {
+
+inline bool holds_tensors(const pickle_value& v) {
+  if (v.kind != pickle_kind::dict) return false;
+  for (const auto& [k, x] : v.entries)
+    if (x->kind == pickle_kind::tensor) return true;
+  return false;
+}
+
+inline bool holds_tensor_dicts(const pickle_value& v) {
+  for (const auto& [k, x] : v.entries)
+    if (holds_tensors(*x)) return true;
+  return false;
+}
+
+inline const pickle_value* find_path(const pickle_value& root, const std::string& key) {
+  if (root.kind != pickle_kind::dict) return nullptr;
+  if (const pickle_value* v = root.find(key)) return v;
+  const pickle_value* cur = &root;
+  std::size_t b = 0;
+  for (;;) {
+    auto dot = key.find('.', b);
+    std::string part = key.substr(b, dot == std::string::npos ? std::string::npos : dot - b);
+    if (cur->kind != pickle_kind::dict) return nullptr;
+    cur = cur->find(part);
+    if (cur == nullptr || dot == std::string::npos) return cur;
+    b = dot + 1;
+  }
+}
+
+inline std::string join_keys(const std::vector<std::string>& keys) {
+  std::string s;
+  for (std::size_t i = 0; i < keys.size() && i < 30; ++i) s += (i ? ", " : "") + quote_name(keys[i]);
+  if (keys.size() > 30) s += ", ...";
+  return s.empty() ? "none" : s;
+}
+
+inline void collect_state_dict(const pickled_checkpoint& pc, const pickle_value& d, checkpoint& out) {
+  for (const auto& [k, v] : d.entries) {
+    std::string name = k->kind == pickle_kind::string    ? k->text
+                       : k->kind == pickle_kind::integer ? std::to_string(k->integer)
+                                                         : std::string("<") + kind_name(k->kind) + ">";
+    if (v->kind == pickle_kind::tensor)
+      out.tensors.push_back(pc.bind(*v, name));
+    else
+      out.skipped.push_back(name);
+  }
+}
+
+inline void collect_script(const pickled_checkpoint& pc, const pickle_value& obj, const std::string& prefix,
+                           checkpoint& out, int depth) {
+  if (depth > 64) throw checkpoint_error(pc.path + ": TorchScript module nesting too deep");
+  if (obj.items.empty() || obj.items[0]->kind != pickle_kind::dict) return;
+  for (const auto& [k, v] : obj.items[0]->entries) {
+    if (k->kind != pickle_kind::string) continue;
+    std::string name = prefix + k->text;
+    if (v->kind == pickle_kind::tensor) {
+      out.tensors.push_back(pc.bind(*v, name));
+      tensor_role role = pc.script_role(obj.text, k->text);
+      if (role != tensor_role::unknown) out.tensors.back().role = role;
+    } else if (v->kind == pickle_kind::object) {
+      collect_script(pc, *v, name + ".", out, depth + 1);
+    }
+  }
+}
+
+inline void select_torchscript(const pickled_checkpoint& pc, const std::optional<std::string>& key, checkpoint& out) {
+  const pickle_value* obj = &pc.doc.root();
+  if (obj->kind != pickle_kind::object)
+    throw checkpoint_error(pc.path + ": TorchScript archive does not hold a module");
+  if (!obj->items.empty() && obj->items[0]->kind == pickle_kind::dict)
+    for (const auto& [k, v] : obj->items[0]->entries)
+      if (k->kind == pickle_kind::string && v->kind == pickle_kind::object) out.top_level_keys.push_back(k->text);
+  if (key && !key->empty()) {
+    std::size_t b = 0;
+    for (;;) {
+      auto dot = key->find('.', b);
+      std::string part = key->substr(b, dot == std::string::npos ? std::string::npos : dot - b);
+      const pickle_value* next = nullptr;
+      if (!obj->items.empty() && obj->items[0]->kind == pickle_kind::dict) next = obj->items[0]->find(part);
+      if (next == nullptr || next->kind != pickle_kind::object)
+        throw checkpoint_error(pc.path + ": TorchScript module has no submodule " + quote_name(*key));
+      obj = next;
+      if (dot == std::string::npos) break;
+      b = dot + 1;
+    }
+    out.chosen_key = *key;
+  }
+  collect_script(pc, *obj, "", out, 0);
+}
+
+inline void select_state_dict(const pickled_checkpoint& pc, const std::optional<std::string>& key, checkpoint& out) {
+  const pickle_value& root = pc.doc.root();
+  if (root.kind == pickle_kind::dict)
+    for (const auto& [k, v] : root.entries)
+      if (k->kind == pickle_kind::string) out.top_level_keys.push_back(k->text);
+  if (key) {
+    const pickle_value* v = key->empty() ? &root : find_path(root, *key);
+    if (v == nullptr)
+      throw checkpoint_error(pc.path + ": no key " + quote_name(*key) +
+                             " (top-level keys: " + join_keys(out.top_level_keys) + ")");
+    if (v->kind != pickle_kind::dict)
+      throw checkpoint_error(pc.path + ": " + quote_name(*key) + " is a " + kind_name(v->kind) + ", not a state dict");
+    out.chosen_key = *key;
+    collect_state_dict(pc, *v, out);
+    return;
+  }
+  if (root.kind != pickle_kind::dict)
+    throw checkpoint_error(pc.path + ": top level is a " + kind_name(root.kind) + ", not a dict of tensors");
+  if (root.entries.empty() || (holds_tensors(root) && !holds_tensor_dicts(root))) {
+    collect_state_dict(pc, root, out);
+    return;
+  }
+  for (std::string_view k : state_dict_keys) {
+    const pickle_value* v = root.find(k);
+    if (v == nullptr || v->kind != pickle_kind::dict) continue;
+    if (holds_tensors(*v)) {
+      out.chosen_key = std::string(k);
+      collect_state_dict(pc, *v, out);
+      return;
+    }
+    for (std::string_view k2 : state_dict_keys) {
+      const pickle_value* v2 = v->find(k2);
+      if (v2 != nullptr && holds_tensors(*v2)) {
+        out.chosen_key = std::string(k) + "." + std::string(k2);
+        collect_state_dict(pc, *v2, out);
+        return;
+      }
+    }
+  }
+  const pickle_value* only = nullptr;
+  std::string only_key;
+  int count = 0;
+  for (const auto& [k, v] : root.entries)
+    if (k->kind == pickle_kind::string && holds_tensors(*v)) {
+      ++count;
+      only = v;
+      only_key = k->text;
+    }
+  if (count == 1) {
+    out.chosen_key = only_key;
+    collect_state_dict(pc, *only, out);
+    return;
+  }
+  throw checkpoint_error(pc.path + ": cannot tell which entry holds the state dict (top-level keys: " +
+                         join_keys(out.top_level_keys) + "); name one with a key");
+}
+
+}  // namespace detail
+
+namespace detail {
+
+inline checkpoint read_torch_checkpoint(const format_probe& probe, const std::optional<std::string>& key);
+
+inline void write_pth_checkpoint(const std::string& path, const std::vector<tensor_record>& records,
+                                 const checkpoint_write_options& options) {
+  pth_write_options po;
+  po.inputs = options.inputs;
+  write_pth(path, records, po);
+}
+
+}  // namespace detail
+
+/// torch.save zip archives (PyTorch >= 1.6); the reader reports TorchScript archives as torchscript_format.
+inline constexpr checkpoint_format pth_zip_format{
+    "pth-zip",
+    "torch.save zip archive (PyTorch >= 1.6)",
+    ".pth .pt",
+    [](const format_probe& p) noexcept { return detail::is_zip_magic(p.data(), p.size()); },
+    detail::read_torch_checkpoint,
+    detail::write_pth_checkpoint};
+
+/// Legacy torch.save files (before PyTorch 1.6).
+inline constexpr checkpoint_format pth_legacy_format{
+    "pth-legacy",
+    "legacy torch.save file (before PyTorch 1.6)",
+    "",
+    [](const format_probe& p) noexcept { return detail::is_legacy_pth_magic(p.data(), p.size()); },
+    detail::read_torch_checkpoint,
+    nullptr};
+
+/// torch.jit.save archives: no sniff of its own, pth_zip_format's reader finds them (constants.pkl).
+inline constexpr checkpoint_format torchscript_format{"torchscript", "TorchScript archive (torch.jit.save)", "",
+                                                      nullptr,       detail::read_torch_checkpoint,          nullptr};
+
+/// The reader of the three torch entries: the format comes from the file's content.
+inline checkpoint detail::read_torch_checkpoint(const format_probe& probe, const std::optional<std::string>& key) {
+  pickled_checkpoint pc = read_pth(probe.file);
+  const checkpoint_format& f = pc.torchscript                             ? torchscript_format
+                               : is_zip_magic(probe.data(), probe.size()) ? pth_zip_format
+                                                                          : pth_legacy_format;
+  checkpoint out = start_checkpoint(probe, f);
+  out.files = {probe.path};
+  if (pc.torchscript)
+    select_torchscript(pc, key, out);
+  else
+    select_state_dict(pc, key, out);
+  return out;
+}
 
 }  // namespace graft::io

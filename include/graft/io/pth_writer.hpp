@@ -7,6 +7,7 @@
 #include <graft/io/atomic_file.hpp>
 #include <graft/io/detail/bytes.hpp>
 #include <graft/io/pickle.hpp>
+#include <graft/io/pickle/emitter.hpp>
 #include <graft/io/tensor_record.hpp>
 #include <graft/io/zip.hpp>
 
@@ -17,46 +18,6 @@
 #include <vector>
 
 namespace graft::io {
-
-namespace detail {
-
-/// A minimal pickle emitter for torch state dicts.
-class pickle_emitter {
-public:
-  std::string out;
-
-  void proto() { out += "\x80\x02"; }
-  void op(char c) { out += c; }
-  void mark() { out += '('; }
-  void str(std::string_view s) {
-    out += 'X';
-    store_le<4>(out, s.size());
-    out += s;
-  }
-  void integer(std::int64_t v) {
-    if (v >= INT32_MIN && v <= INT32_MAX) {
-      out += 'J';
-      store_le<4>(out, static_cast<std::uint32_t>(static_cast<std::int32_t>(v)));
-    } else {
-      out += "\x8a\x08";
-      store_le<8>(out, static_cast<std::uint64_t>(v));
-    }
-  }
-  void global(std::string_view module, std::string_view name) {
-    out += 'c';
-    out += module;
-    out += '\n';
-    out += name;
-    out += '\n';
-  }
-  void int_tuple(const std::vector<std::int64_t>& xs) {
-    mark();
-    for (auto x : xs) integer(x);
-    op('t');
-  }
-};
-
-}  // namespace detail
 
 /// Options for write_pth.
 struct pth_write_options : write_options {
@@ -77,8 +38,8 @@ inline void write_pth(const std::string& path, const std::vector<tensor_record>&
   detail::pickle_emitter p;
   p.proto();
   p.global("collections", "OrderedDict");
-  p.op(')');
-  p.op('R');
+  p.op(pickle_op::empty_tuple);
+  p.op(pickle_op::reduce);
   if (!records.empty()) p.mark();
   for (std::size_t i = 0; i < records.size(); ++i) {
     const auto& r = records[i];
@@ -91,20 +52,20 @@ inline void write_pth(const std::string& path, const std::vector<tensor_record>&
     p.str(std::to_string(i));
     p.str("cpu");
     p.integer(r.numel());
-    p.op('t');
-    p.op('Q');
+    p.op(pickle_op::tuple);
+    p.op(pickle_op::binpersid);
     p.integer(0);
     p.int_tuple(r.shape);
     p.int_tuple(contiguous_strides(r.shape));
-    p.op('\x89');
+    p.op(pickle_op::newfalse);
     p.global("collections", "OrderedDict");
-    p.op(')');
-    p.op('R');
-    p.op('t');
-    p.op('R');
+    p.op(pickle_op::empty_tuple);
+    p.op(pickle_op::reduce);
+    p.op(pickle_op::tuple);
+    p.op(pickle_op::reduce);
   }
-  if (!records.empty()) p.op('u');
-  p.op('.');
+  if (!records.empty()) p.op(pickle_op::setitems);
+  p.op(pickle_op::stop);
 
   atomic_file out(path, options.inputs);
   zip_writer zip(out.file(), path, options.force_zip64);

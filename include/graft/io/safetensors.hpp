@@ -2,11 +2,13 @@
 /// \file
 /// Reading and writing safetensors files: an 8-byte little-endian header length, a JSON header
 /// (name → dtype, shape, data_offsets; optional "__metadata__" string map), then the raw bytes.
+/// Its format entry: safetensors_format.
 
 #include <graft/error.hpp>
 #include <graft/io/atomic_file.hpp>
 #include <graft/io/detail/bytes.hpp>
 #include <graft/io/detail/json.hpp>
+#include <graft/io/format.hpp>
 #include <graft/io/mapped_file.hpp>
 #include <graft/io/tensor_record.hpp>
 
@@ -21,9 +23,6 @@
 #include <vector>
 
 namespace graft::io {
-
-/// Ordered string → string metadata (safetensors "__metadata__").
-using metadata_t = std::vector<std::pair<std::string, std::string>>;
 
 /// The contents of a safetensors file.
 struct safetensors_contents {
@@ -210,6 +209,50 @@ inline void write_safetensors(const std::string& path, const std::vector<tensor_
     }
   }
   out.commit();
+}
+
+namespace detail {
+
+/// The one safetensors file a folder input stands for: its only *.safetensors file, when it holds no index.
+inline std::optional<std::string> lone_safetensors(const std::string& folder) noexcept {
+  auto files = files_ending_in(folder, ".safetensors");
+  if (files.size() != 1 || !files_ending_in(folder, ".safetensors.index.json").empty()) return std::nullopt;
+  return std::move(files[0]);
+}
+
+inline checkpoint read_safetensors_checkpoint(const format_probe& probe, const std::optional<std::string>&);
+
+}  // namespace detail
+
+/// safetensors files: a JSON header at byte 8, or a name ending in .safetensors; or a folder holding
+/// exactly one *.safetensors file and no *.safetensors.index.json.
+inline constexpr checkpoint_format safetensors_format{
+    "safetensors",
+    "safetensors file",
+    ".safetensors",
+    [](const format_probe& p) noexcept {
+      if (p.folder) return detail::lone_safetensors(p.path).has_value();
+      return detail::ends_with(p.path, ".safetensors") || (p.size() >= 9 && p.data()[8] == std::byte{'{'});
+    },
+    detail::read_safetensors_checkpoint,
+    [](const std::string& path, const std::vector<tensor_record>& records, const checkpoint_write_options& options) {
+      write_safetensors(path, records, options.metadata, options);
+    }};
+
+/// The reader of safetensors_format.
+inline checkpoint detail::read_safetensors_checkpoint(const format_probe& probe, const std::optional<std::string>&) {
+  std::shared_ptr<const mapped_file> file = probe.file;
+  if (probe.folder) {
+    auto lone = lone_safetensors(probe.path);
+    if (!lone) throw checkpoint_error(probe.path + ": the folder no longer holds exactly one .safetensors file");
+    file = mapped_file::open(*lone);
+  }
+  checkpoint out = start_checkpoint(probe, safetensors_format);
+  out.files = {file->path()};
+  safetensors_contents sc = read_safetensors(std::move(file));
+  out.tensors = std::move(sc.tensors);
+  out.metadata = std::move(sc.metadata);
+  return out;
 }
 
 }  // namespace graft::io

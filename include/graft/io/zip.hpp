@@ -1,7 +1,8 @@
 #pragma once
 /// \file
-/// A minimal zip reader and writer for torch.save archives: stored (uncompressed) entries only,
-/// zip64 aware, entries 64-byte aligned on write so tensors can be mapped zero-copy.
+/// A minimal zip reader and writer for torch.save archives, zip64 aware. The reader maps stored
+/// (uncompressed) entries zero-copy and inflates deflated ones only for small records (read_small:
+/// TorchScript source); the writer writes stored entries, 64-byte aligned so tensors can be mapped.
 
 #include <graft/error.hpp>
 #include <graft/io/byte_span.hpp>
@@ -56,13 +57,13 @@ inline std::uint32_t crc32_update(std::uint32_t crc, const void* data, std::size
   return ~crc;
 }
 
-/// One stored entry of a zip archive.
+/// One entry of a zip archive, as its central directory declares it.
 struct zip_entry {
   std::string name;               ///< path inside the archive
   std::uint64_t offset = 0;       ///< offset of the entry's data in the archive
   std::uint64_t size = 0;         ///< size of the data in bytes
   std::uint32_t crc32 = 0;        ///< CRC-32 declared in the central directory
-  std::uint16_t method = 0;       ///< compression method (0: stored; others cannot be read)
+  std::uint16_t method = 0;       ///< compression method (0: stored; 8: deflated, read by read_small only)
   bool encrypted = false;         ///< encrypted entries cannot be read
   std::uint64_t stored_size = 0;  ///< bytes the entry occupies in the archive
 };

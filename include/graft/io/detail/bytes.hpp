@@ -1,6 +1,7 @@
 #pragma once
 /// \file
-/// Little-endian loads/stores and a bounds-checked byte cursor (internal).
+/// Little-endian loads/stores, byte views and name quoting for messages (internal). The loads do not
+/// check bounds: callers check that the N bytes they load lie inside their buffer.
 
 #include <graft/detail/text.hpp>
 

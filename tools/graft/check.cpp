@@ -1,38 +1,27 @@
-#pragma once
 // `graft check FILE... [-I DIR]`: parse, resolve imports and validate rules files.
+
+#include "commands.hpp"
+#include "inputs.hpp"
 
 #include <graft/rules/load.hpp>
 
 #include <CLI/CLI.hpp>
 
 #include <iostream>
+#include <memory>
 #include <string>
 #include <vector>
 
 namespace graft::cli {
-
-/// Options shared by every command that reads rules files.
-struct rules_options {
-  std::vector<std::string> include_dirs;
-
-  rules::load_options load() const {
-    rules::load_options out;
-    for (const auto& d : include_dirs) out.include_dirs.emplace_back(d);
-    return out;
-  }
-  void add_to(CLI::App& cmd) {
-    cmd.add_option("-I,--include-dir", include_dirs, "Folder searched by `use` after the importing file's own folder")
-        ->type_name("DIR");
-  }
-};
+namespace {
 
 /// "1 joint set, 2 maps" style counting.
-inline std::string count(std::size_t n, const std::string& singular, const std::string& plural) {
+std::string count(std::size_t n, const std::string& singular, const std::string& plural) {
   return std::to_string(n) + " " + (n == 1 ? singular : plural);
 }
 
 /// One summary line of a loaded ruleset.
-inline std::string summarize(const rules::ruleset& r) {
+std::string summarize(const rules::ruleset& r) {
   std::size_t declared_maps = 0;
   for (const auto& m : r.maps)
     if (m->where.known()) ++declared_maps;
@@ -46,13 +35,6 @@ inline std::string summarize(const rules::ruleset& r) {
 struct check_command {
   std::vector<std::string> files;
   rules_options rules;
-
-  void add_to(CLI::App& app, int& exit_code) {
-    auto* cmd = app.add_subcommand("check", "Parse and validate rules files (with their imports)");
-    cmd->add_option("FILE", files, "Rules files (*.graft)")->required();
-    rules.add_to(*cmd);
-    cmd->callback([this, &exit_code] { exit_code = run(); });
-  }
 
   int run() const {
     int status = 0;
@@ -68,5 +50,15 @@ struct check_command {
     return status;
   }
 };
+
+}  // namespace
+
+void add_check_command(CLI::App& app, int& exit_code) {
+  auto c = std::make_shared<check_command>();  // owned by the callback, which lives as long as `app`
+  auto* cmd = app.add_subcommand("check", "Parse and validate rules files (with their imports)");
+  cmd->add_option("FILE", c->files, "Rules files (*.graft)")->required();
+  c->rules.add_to(*cmd);
+  cmd->callback([c, &exit_code] { exit_code = c->run(); });
+}
 
 }  // namespace graft::cli

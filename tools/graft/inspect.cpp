@@ -1,5 +1,6 @@
-#pragma once
 // `graft inspect FILE [--json] [--key K]`: what a checkpoint holds, without loading tensor data.
+
+#include "commands.hpp"
 
 #include <graft/io/checkpoint.hpp>
 #include <graft/io/shapes.hpp>
@@ -10,22 +11,16 @@
 
 #include <iostream>
 #include <map>
+#include <memory>
 #include <string>
+#include <vector>
 
 namespace graft::cli {
+namespace {
 
 struct inspect_command {
   std::string file, key;
   bool json = false;
-
-  void add_to(CLI::App& app, int& exit_code) {
-    auto* cmd =
-        app.add_subcommand("inspect", "Show a checkpoint's format, wrapper keys and tensors (reads headers only)");
-    cmd->add_option("FILE", file, "A checkpoint (.pth, .pt, .safetensors) or a manifest (.tsv)")->required();
-    cmd->add_option("--key", key, "Entry that holds the state dict (default: found automatically)")->type_name("K");
-    cmd->add_flag("--json", json, "Print JSON");
-    cmd->callback([this, &exit_code] { exit_code = run(); });
-  }
 
   int run() const {
     io::checkpoint ck;
@@ -89,5 +84,17 @@ struct inspect_command {
     return 0;
   }
 };
+
+}  // namespace
+
+void add_inspect_command(CLI::App& app, int& exit_code) {
+  auto c = std::make_shared<inspect_command>();  // owned by the callback, which lives as long as `app`
+  auto* cmd =
+      app.add_subcommand("inspect", "Show a checkpoint's format, wrapper keys and tensors (reads headers only)");
+  cmd->add_option("FILE", c->file, "A checkpoint (.pth, .pt, .safetensors) or a manifest (.tsv)")->required();
+  cmd->add_option("--key", c->key, "Entry that holds the state dict (default: found automatically)")->type_name("K");
+  cmd->add_flag("--json", c->json, "Print JSON");
+  cmd->callback([c, &exit_code] { exit_code = c->run(); });
+}
 
 }  // namespace graft::cli
