@@ -49,6 +49,11 @@
 #include <graft/io/manifest.hpp>
 #include <graft/io/mapped_file.hpp>
 #include <graft/io/pickle.hpp>
+#include <graft/io/pickle/emitter.hpp>
+#include <graft/io/pickle/machine.hpp>
+#include <graft/io/pickle/opcodes.hpp>
+#include <graft/io/pickle/torch_globals.hpp>
+#include <graft/io/pickle/value.hpp>
 #include <graft/io/pth.hpp>
 #include <graft/io/pth_writer.hpp>
 #include <graft/io/safetensors.hpp>

@@ -4,6 +4,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <iterator>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -14,64 +15,69 @@ namespace graft {
 /// Element types graft reads, writes and plans with.
 enum class dtype : std::uint8_t { float32, float16, bfloat16, float64, int8, int16, int32, int64, uint8, bool_ };
 
+/// One row of dtype_table: a dtype and its names in each format graft reads and writes.
+struct dtype_row {
+  dtype value;
+  std::string_view name;           ///< PyTorch's name ("float32"), also "torch.<name>"
+  std::string_view alias;          ///< PyTorch's other name ("float", "half", ...), also "torch.<alias>"; "" if none
+  std::size_t size;                ///< bytes per element
+  bool floating;                   ///< a floating-point type
+  std::string_view safetensors;    ///< safetensors' dtype ("F32")
+  std::string_view storage_class;  ///< torch's legacy storage class in pickles ("FloatStorage")
+};
+
+/// Every dtype, in enum order: the one table of dtype names, sizes and kinds.
+inline constexpr dtype_row dtype_table[] = {
+    {dtype::float32, "float32", "float", 4, true, "F32", "FloatStorage"},
+    {dtype::float16, "float16", "half", 2, true, "F16", "HalfStorage"},
+    {dtype::bfloat16, "bfloat16", "", 2, true, "BF16", "BFloat16Storage"},
+    {dtype::float64, "float64", "double", 8, true, "F64", "DoubleStorage"},
+    {dtype::int8, "int8", "", 1, false, "I8", "CharStorage"},
+    {dtype::int16, "int16", "short", 2, false, "I16", "ShortStorage"},
+    {dtype::int32, "int32", "int", 4, false, "I32", "IntStorage"},
+    {dtype::int64, "int64", "long", 8, false, "I64", "LongStorage"},
+    {dtype::uint8, "uint8", "", 1, false, "U8", "ByteStorage"},
+    {dtype::bool_, "bool", "", 1, false, "BOOL", "BoolStorage"},
+};
+
+/// True when row i of dtype_table is dtype i (dtype_info() indexes the table by the enum).
+constexpr bool dtype_table_in_enum_order() noexcept {
+  for (std::size_t i = 0; i < std::size(dtype_table); ++i)
+    if (static_cast<std::size_t>(dtype_table[i].value) != i) return false;
+  return true;
+}
+static_assert(dtype_table_in_enum_order(), "dtype_table must list every dtype in enum order");
+
+/// The row of a dtype.
+constexpr const dtype_row& dtype_info(dtype t) noexcept { return dtype_table[static_cast<std::size_t>(t)]; }
+
 /// All dtypes, in enum order.
 inline constexpr dtype all_dtypes[] = {dtype::float32, dtype::float16, dtype::bfloat16, dtype::float64, dtype::int8,
                                        dtype::int16,   dtype::int32,   dtype::int64,    dtype::uint8,   dtype::bool_};
 
 /// PyTorch's name for a dtype ("float32", "int64", "bool", ...).
-constexpr std::string_view dtype_name(dtype t) noexcept {
-  switch (t) {
-    case dtype::float32: return "float32";
-    case dtype::float16: return "float16";
-    case dtype::bfloat16: return "bfloat16";
-    case dtype::float64: return "float64";
-    case dtype::int8: return "int8";
-    case dtype::int16: return "int16";
-    case dtype::int32: return "int32";
-    case dtype::int64: return "int64";
-    case dtype::uint8: return "uint8";
-    case dtype::bool_: return "bool";
-  }
-  return "?";
-}
+constexpr std::string_view dtype_name(dtype t) noexcept { return dtype_info(t).name; }
 
 /// Bytes per element.
-constexpr std::size_t dtype_size(dtype t) noexcept {
-  switch (t) {
-    case dtype::float64:
-    case dtype::int64: return 8;
-    case dtype::float32:
-    case dtype::int32: return 4;
-    case dtype::float16:
-    case dtype::bfloat16:
-    case dtype::int16: return 2;
-    case dtype::int8:
-    case dtype::uint8:
-    case dtype::bool_: return 1;
-  }
-  return 0;
-}
+constexpr std::size_t dtype_size(dtype t) noexcept { return dtype_info(t).size; }
 
 /// True for floating-point dtypes.
-constexpr bool dtype_is_floating(dtype t) noexcept {
-  return t == dtype::float32 || t == dtype::float16 || t == dtype::bfloat16 || t == dtype::float64;
+constexpr bool dtype_is_floating(dtype t) noexcept { return dtype_info(t).floating; }
+
+/// The dtype whose `column` of dtype_table is `s`, if any.
+inline std::optional<dtype> find_dtype(std::string_view dtype_row::*column, std::string_view s) noexcept {
+  if (s.empty()) return std::nullopt;
+  for (const dtype_row& r : dtype_table)
+    if (r.*column == s) return r.value;
+  return std::nullopt;
 }
 
-/// Parses PyTorch's dtype names ("float32", "float", "half", "int64", "long", "bool", ...).
+/// Parses PyTorch's dtype names, with or without "torch." ("float32", "float", "half", "torch.long", ...).
 inline std::optional<dtype> parse_dtype(std::string_view s) noexcept {
-  for (dtype t : all_dtypes)
-    if (dtype_name(t) == s) return t;
-  if (s == "float" || s == "torch.float32" || s == "torch.float") return dtype::float32;
-  if (s == "half" || s == "torch.float16" || s == "torch.half") return dtype::float16;
-  if (s == "double" || s == "torch.float64" || s == "torch.double") return dtype::float64;
-  if (s == "long" || s == "torch.int64" || s == "torch.long") return dtype::int64;
-  if (s == "int" || s == "torch.int32" || s == "torch.int") return dtype::int32;
-  if (s == "short" || s == "torch.int16") return dtype::int16;
-  if (s == "torch.int8") return dtype::int8;
-  if (s == "torch.uint8") return dtype::uint8;
-  if (s == "torch.bool") return dtype::bool_;
-  if (s == "torch.bfloat16") return dtype::bfloat16;
-  return std::nullopt;
+  constexpr std::string_view torch = "torch.";
+  if (s.substr(0, torch.size()) == torch) s.remove_prefix(torch.size());
+  if (auto t = find_dtype(&dtype_row::name, s)) return t;
+  return find_dtype(&dtype_row::alias, s);
 }
 
 /// A tensor's shape (sizes per dimension; empty for a 0-d tensor).

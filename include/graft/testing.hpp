@@ -212,10 +212,8 @@ template <>
 struct StringMaker<graft::plan> {
   static std::string convert(const graft::plan& p) {
     std::string out = "plan (";
-    for (graft::category c :
-         {graft::category::copied, graft::category::mapped, graft::category::synthesized, graft::category::kept,
-          graft::category::excluded, graft::category::unused, graft::category::conflict})
-      if (p.count(c)) out += std::to_string(p.count(c)) + " " + graft::category_name(c) + ", ";
+    for (const graft::category_row& c : graft::category_table)
+      if (p.count(c.value)) out += std::to_string(p.count(c.value)) + " " + std::string(c.word) + ", ";
     return out + (p.ok() ? "ok)" : "FAILED)");
   }
 };

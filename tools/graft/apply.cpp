@@ -9,8 +9,6 @@
 
 #include <graft/apply/records.hpp>
 #include <graft/io/checkpoint.hpp>
-#include <graft/io/pth_writer.hpp>
-#include <graft/io/safetensors.hpp>
 #include <graft/io/shapes.hpp>
 #include <graft/plan/json.hpp>
 #include <graft/plan/planner.hpp>
@@ -30,10 +28,6 @@
 namespace graft::cli {
 namespace {
 
-bool ends_with(const std::string& s, const std::string& suffix) {
-  return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
-}
-
 /// "12.3 MB".
 std::string megabytes(std::size_t bytes) {
   char buf[32];
@@ -49,7 +43,7 @@ struct apply_command {
   char** argv = nullptr;  ///< this process's arguments, which `graft` passes on to graft-torch
 
   void check_output_path() const {
-    if (!ends_with(out, ".pth") && !ends_with(out, ".pt") && !ends_with(out, ".safetensors"))
+    if (io::format_for_output(out) == nullptr)
       throw usage_error("--out must end in .pth, .pt or .safetensors, not '" + out + "'");
     namespace fs = std::filesystem;
     std::error_code ec;
@@ -90,15 +84,12 @@ struct apply_command {
       records = apply_records(p, source.tensors, target.tensors);
     std::size_t bytes = 0;
     for (const auto& r : records) bytes += r.nbytes();
-    io::write_options wo;
+    io::checkpoint_write_options wo;  // never over an input: every file read, shards of a sharded input included
     wo.inputs = {in.from, in.onto};
-    if (ends_with(out, ".safetensors")) {
-      io::write_safetensors(out, records, {{"format", "pt"}, {"graft_rules", in.rules_file}}, wo);
-    } else {
-      io::pth_write_options po;
-      po.inputs = wo.inputs;
-      io::write_pth(out, records, po);
-    }
+    wo.inputs.insert(wo.inputs.end(), source.files.begin(), source.files.end());
+    wo.inputs.insert(wo.inputs.end(), target.files.begin(), target.files.end());
+    wo.metadata = {{"format", "pt"}, {"graft_rules", in.rules_file}};
+    io::write_checkpoint(out, records, wo);
     (json ? std::cerr : std::cout) << "wrote " << out << ": " << records.size() << " tensors, " << megabytes(bytes)
                                    << " (copied " << p.count(category::copied) << ", mapped "
                                    << p.count(category::mapped) << ", synthesized " << p.count(category::synthesized)

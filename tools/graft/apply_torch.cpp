@@ -5,6 +5,7 @@
 
 #include <graft/apply/records.hpp>
 #include <graft/error.hpp>
+#include <graft/plan/visit.hpp>
 #include <graft/torch/apply.hpp>
 
 #include <cstddef>
@@ -27,6 +28,34 @@ at::Device torch_device(const std::string& device) {
   return dev;
 }
 
+/// The device executor of one plan entry (see graft::visit_entry): copied tensors stay zero-copy on the
+/// CPU, mapped and synthesized ones are computed by graft::apply_entry on the device.
+struct device_executor {
+  const plan& p;
+  const io::checkpoint& source;
+  const source_tensors& sources;
+  const io::tensor_record& templ;
+  const at::Device& dev;
+
+  io::tensor_record keep(const plan_entry&) const { return templ; }
+  io::tensor_record copy(const plan_entry& e) const {
+    return copied_record(source.tensors[*e.source], templ);  // no round trip through the GPU
+  }
+  io::tensor_record select(const plan_entry& e) const { return reshape(e); }
+  io::tensor_record reshape(const plan_entry& e) const {
+    return on_device(e, to_tensor(templ).to(dev).clone());  // template values stay where rows are kept
+  }
+  io::tensor_record mean(const plan_entry& e) const {
+    return on_device(e, at::empty(templ.shape, at::TensorOptions().dtype(to_scalar_type(templ.type)).device(dev)));
+  }
+
+private:
+  io::tensor_record on_device(const plan_entry& e, at::Tensor t) const {
+    apply_entry(p, e, sources, t);
+    return to_record(t.cpu(), templ.name, templ.role);
+  }
+};
+
 }  // namespace
 
 const char* version_suffix() { return " (with LibTorch)"; }
@@ -44,21 +73,8 @@ std::vector<io::tensor_record> apply_on_device(const plan& p, const io::checkpoi
   const source_tensors sources = record_source(p, source.tensors);
   std::vector<io::tensor_record> records;
   records.reserve(target.tensors.size());
-  for (std::size_t d = 0; d < target.tensors.size(); ++d) {
-    const io::tensor_record& templ = target.tensors[d];
-    const plan_entry& e = *by_destination[d];
-    if (e.what == category::kept) {
-      records.push_back(templ);
-    } else if (e.what == category::copied) {
-      records.push_back(copied_record(source.tensors[*e.source], templ));  // no round trip through the GPU
-    } else {
-      at::Tensor t = e.what == category::mapped
-                         ? to_tensor(templ).to(dev).clone()  // template values stay where rows are kept
-                         : at::empty(templ.shape, at::TensorOptions().dtype(to_scalar_type(templ.type)).device(dev));
-      apply_entry(p, e, sources, t);
-      records.push_back(to_record(t.cpu(), templ.name, templ.role));
-    }
-  }
+  for (std::size_t d = 0; d < target.tensors.size(); ++d)
+    records.push_back(visit_entry(p, *by_destination[d], device_executor{p, source, sources, target.tensors[d], dev}));
   return records;
 }
 

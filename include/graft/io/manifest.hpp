@@ -84,22 +84,4 @@ inline tensor_set read_manifest(const std::filesystem::path& path) {
   return parse_manifest(ss.str(), path.string());
 }
 
-/// Manifest text for a tensor set (the inverse of parse_manifest).
-inline std::string format_manifest(const tensor_set& tensors) {
-  std::string out;
-  for (const auto& t : tensors) {
-    out += t.name;
-    out += '\t';
-    out += dtype_name(t.type);
-    out += '\t';
-    for (std::size_t i = 0; i < t.shape.size(); ++i) {
-      if (i) out += ',';
-      out += std::to_string(t.shape[i]);
-    }
-    if (t.role != tensor_role::unknown) out += t.role == tensor_role::param ? "\tparam" : "\tbuffer";
-    out += '\n';
-  }
-  return out;
-}
-
 }  // namespace graft::io

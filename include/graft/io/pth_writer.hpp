@@ -76,13 +76,7 @@ inline void write_pth(const std::string& path, const std::vector<tensor_record>&
   for (std::size_t i = 0; i < records.size(); ++i) {
     const auto& r = records[i];
     zip.begin_entry(pre + "data/" + std::to_string(i), r.nbytes());
-    if (r.is_contiguous()) {
-      zip.write(r.first(), r.nbytes());
-    } else {
-      buf.resize(r.nbytes());
-      r.copy_contiguous(buf.data());
-      zip.write(buf.data(), buf.size());
-    }
+    r.write_contiguous(buf, [&](const std::byte* bytes, std::size_t n) { zip.write(bytes, n); });
     zip.end_entry();
   }
   zip.add(pre + "version", "3\n", 2);

@@ -35,35 +35,13 @@ namespace detail {
 /// Largest header graft accepts (the format's reference implementation uses the same limit).
 inline constexpr std::uint64_t max_safetensors_header = 100u * 1000u * 1000u;
 
+/// The dtype of a safetensors dtype name ("F32"), if graft handles it.
 inline std::optional<dtype> safetensors_dtype(std::string_view s) noexcept {
-  if (s == "F32") return dtype::float32;
-  if (s == "F16") return dtype::float16;
-  if (s == "BF16") return dtype::bfloat16;
-  if (s == "F64") return dtype::float64;
-  if (s == "I8") return dtype::int8;
-  if (s == "I16") return dtype::int16;
-  if (s == "I32") return dtype::int32;
-  if (s == "I64") return dtype::int64;
-  if (s == "U8") return dtype::uint8;
-  if (s == "BOOL") return dtype::bool_;
-  return std::nullopt;
+  return find_dtype(&dtype_row::safetensors, s);
 }
 
-inline std::string_view safetensors_dtype_name(dtype t) noexcept {
-  switch (t) {
-    case dtype::float32: return "F32";
-    case dtype::float16: return "F16";
-    case dtype::bfloat16: return "BF16";
-    case dtype::float64: return "F64";
-    case dtype::int8: return "I8";
-    case dtype::int16: return "I16";
-    case dtype::int32: return "I32";
-    case dtype::int64: return "I64";
-    case dtype::uint8: return "U8";
-    case dtype::bool_: return "BOOL";
-  }
-  return "?";
-}
+/// The safetensors name of a dtype.
+inline std::string_view safetensors_dtype_name(dtype t) noexcept { return dtype_info(t).safetensors; }
 
 }  // namespace detail
 
@@ -199,15 +177,8 @@ inline void write_safetensors(const std::string& path, const std::vector<tensor_
   out.write(len.data(), len.size());
   out.write(h.data(), h.size());
   std::vector<std::byte> buf;
-  for (const auto& r : records) {
-    if (r.is_contiguous()) {
-      out.write(r.first(), r.nbytes());
-    } else {
-      buf.resize(r.nbytes());
-      r.copy_contiguous(buf.data());
-      out.write(buf.data(), buf.size());
-    }
-  }
+  for (const auto& r : records)
+    r.write_contiguous(buf, [&](const std::byte* bytes, std::size_t n) { out.write(bytes, n); });
   out.commit();
 }
 

@@ -68,6 +68,18 @@ struct tensor_record : tensor_meta {
       }
     }
   }
+  /// Passes the elements in C order to `write(const std::byte*, std::size_t)`: the tensor's own bytes
+  /// when contiguous, else a copy made in `scratch`.
+  template <class Write>
+  void write_contiguous(std::vector<std::byte>& scratch, Write&& write) const {
+    if (is_contiguous()) {
+      write(first(), nbytes());
+      return;
+    }
+    scratch.resize(nbytes());
+    copy_contiguous(scratch.data());
+    write(scratch.data(), scratch.size());
+  }
   /// The elements in C order (copies).
   std::vector<std::byte> contiguous_bytes() const {
     std::vector<std::byte> out(nbytes());
@@ -76,16 +88,7 @@ struct tensor_record : tensor_meta {
   }
 };
 
-/// C-order strides for a shape.
-inline std::vector<std::int64_t> contiguous_strides(const shape_t& shape) {
-  std::vector<std::int64_t> s(shape.size());
-  std::int64_t acc = 1;
-  for (std::size_t i = shape.size(); i-- > 0;) {
-    s[i] = acc;
-    acc *= shape[i] > 1 ? shape[i] : 1;
-  }
-  return s;
-}
+using graft::contiguous_strides;  // C-order strides (graft/tensor_meta.hpp)
 
 /// Throws checkpoint_error (prefixed by `label`) unless the record's shape, strides and offset are
 /// sane and every element lies inside its storage bytes.

@@ -19,37 +19,11 @@ namespace graft::io::detail {
 
 /// The storage element type named by a torch storage class ("FloatStorage" → float32).
 inline std::optional<dtype> storage_class_dtype(std::string_view name) noexcept {
-  struct entry {
-    std::string_view name;
-    dtype type;
-  };
-  static constexpr entry table[] = {
-      {"FloatStorage", dtype::float32},  {"HalfStorage", dtype::float16}, {"BFloat16Storage", dtype::bfloat16},
-      {"DoubleStorage", dtype::float64}, {"CharStorage", dtype::int8},    {"ShortStorage", dtype::int16},
-      {"IntStorage", dtype::int32},      {"LongStorage", dtype::int64},   {"ByteStorage", dtype::uint8},
-      {"BoolStorage", dtype::bool_},
-  };
-  for (const auto& e : table)
-    if (e.name == name) return e.type;
-  return std::nullopt;
+  return find_dtype(&dtype_row::storage_class, name);
 }
 
 /// The torch storage class for a dtype ("FloatStorage").
-inline std::string_view storage_class_name(dtype t) noexcept {
-  switch (t) {
-    case dtype::float32: return "FloatStorage";
-    case dtype::float16: return "HalfStorage";
-    case dtype::bfloat16: return "BFloat16Storage";
-    case dtype::float64: return "DoubleStorage";
-    case dtype::int8: return "CharStorage";
-    case dtype::int16: return "ShortStorage";
-    case dtype::int32: return "IntStorage";
-    case dtype::int64: return "LongStorage";
-    case dtype::uint8: return "ByteStorage";
-    case dtype::bool_: return "BoolStorage";
-  }
-  return "?";
-}
+inline std::string_view storage_class_name(dtype t) noexcept { return dtype_info(t).storage_class; }
 
 /// The arguments of a call: the positional arguments of REDUCE / NEWOBJ.
 using pickle_args = std::vector<pickle_value*>;
