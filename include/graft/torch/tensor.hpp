@@ -35,19 +35,9 @@ inline at::ScalarType to_scalar_type(dtype t) noexcept {
 
 /// The graft dtype of an ATen scalar type, or nullopt for types graft does not handle (complex, ...).
 inline std::optional<dtype> from_scalar_type(at::ScalarType t) noexcept {
-  switch (t) {
-    case at::kFloat: return dtype::float32;
-    case at::kHalf: return dtype::float16;
-    case at::kBFloat16: return dtype::bfloat16;
-    case at::kDouble: return dtype::float64;
-    case at::kChar: return dtype::int8;
-    case at::kShort: return dtype::int16;
-    case at::kInt: return dtype::int32;
-    case at::kLong: return dtype::int64;
-    case at::kByte: return dtype::uint8;
-    case at::kBool: return dtype::bool_;
-    default: return std::nullopt;
-  }
+  for (const dtype_row& r : dtype_table)
+    if (to_scalar_type(r.value) == t) return r.value;
+  return std::nullopt;
 }
 
 /// A CPU tensor viewing the record's bytes without copying (same shape, strides and dtype); the
