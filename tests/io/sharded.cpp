@@ -7,7 +7,7 @@
 #include "util.hpp"
 
 using namespace graft::io;
-using Catch::Contains;
+using test::Contains;
 
 namespace {
 

@@ -17,7 +17,7 @@
 #include <unistd.h>
 
 using namespace graft::io;
-using Catch::Contains;
+using test::Contains;
 namespace fs = std::filesystem;
 
 namespace {
