@@ -70,38 +70,81 @@ inline void report_unused_rules(plan& p, const rules::ruleset& rules, const plan
     if (!pairs.hits(i)) report(rules.reshapes[i].where, rules.reshapes[i].text());
 }
 
-/// Checks every `expect` line against the plan's entries.
+/// Checks every `expect` line against the plan's entries. Destination-side categories (copied, mapped,
+/// synthesized, kept, conflict) match destination names. excluded and unused match source tensors by
+/// the name `exclude` sees: after the strip and rename rules (wrappers gone). A rename that writes a
+/// joint (`<set>` in its template) moves a tensor into the destination's joint numbering, so for a
+/// tensor such a rule matched (and for one a rename dropped) the name is the one that rule saw. Every
+/// source tensor is checked, paired ones too: `expect excluded` on a tensor that is copied fails.
 inline void check_expectations(plan& p, const rules::ruleset& rules) {
   const auto error = [&](std::string message) {
     p.problems.push_back({plan_problem::severity::error, std::move(message)});
+  };
+  const auto writes_joint = [&](const rename_step& step) {
+    for (const auto& r : rules.renames)
+      if (r.what == rules::name_rule::kind::rename && r.where.source() == step.where.source() &&
+          r.where.offset() == step.where.offset())
+        return r.to.writes_joint();
+    return false;
+  };
+  // The source-side name of an entry's source tensor (see above).
+  const auto source_name = [&](const plan_entry& e) -> std::string {
+    std::string name = p.source[*e.source].name;
+    for (const auto& step : e.renames) {
+      if (step.after.empty() || writes_joint(step)) return step.before;
+      name = step.after;
+    }
+    return name;
   };
   for (const auto& x : rules.expects) {
     const std::string rule = "expect " + category_name(x.expected) + " \"" + x.pat.text() + "\"";
     std::size_t matched = 0, failed = 0;
     std::string first_failures;
-    // excluded/unused are about source tensors (by their names in the source); every other
-    // category is about destination tensors.
     const bool source_side = x.expected == category::excluded || x.expected == category::unused;
     for (const auto& e : p.entries) {
-      const bool hit = source_side ? (e.source && !e.destination && x.pat.match(p.source[*e.source].name))
-                                   : (e.destination && x.pat.match(p.destination[*e.destination].name));
-      if (!hit) continue;
+      std::string name;
+      if (source_side) {
+        if (!e.source) continue;
+        name = source_name(e);
+      } else {
+        if (!e.destination) continue;
+        name = p.destination[*e.destination].name;
+      }
+      if (!x.pat.match(name)) continue;
       ++matched;
       if (e.what == x.expected) continue;
-      if (++failed <= 3)
-        first_failures +=
-            (first_failures.empty() ? "" : ", ") +
-            ("'" + (source_side ? p.source[*e.source].name : p.name_of(e)) + "' is " + category_name(e.what));
+      if (++failed > 3) continue;
+      std::string what = "'" + (source_side ? p.source[*e.source].name : name) + "'";
+      if (source_side && name != p.source[*e.source].name) what += " (as '" + name + "')";
+      what += " is " + category_name(e.what);
+      if (source_side && e.destination && p.destination[*e.destination].name != name)
+        what += " into '" + p.destination[*e.destination].name + "'";
+      first_failures += (first_failures.empty() ? "" : ", ") + what;
     }
-    if (!matched) {
-      error(x.where.str() + ": " + rule + " failed: no " + (source_side ? "source-only" : "destination") +
-            " tensor matches" +
-            (source_side ? " (excluded and unused name source tensors that reach no destination)"
-                         : " (this category names destination tensors)"));
-    } else if (failed) {
+    if (matched && failed) {
       error(x.where.str() + ": " + rule + " failed: " + first_failures +
             (failed > 3 ? " (and " + std::to_string(failed - 3) + " more)" : std::string()));
+      continue;
     }
+    if (matched) continue;
+    if (!source_side) {
+      error(x.where.str() + ": " + rule +
+            " failed: no destination tensor matches (this category names destination tensors)");
+      continue;
+    }
+    // Nothing matches: say so, and point at a source tensor the pattern matches by its unrouted name.
+    std::string hint;
+    for (const auto& e : p.entries)
+      if (e.source && x.pat.match(p.source[*e.source].name)) {
+        hint = "; '" + p.source[*e.source].name +
+               "' matches by its name in the source, but this category names "
+               "source tensors as exclude sees them, after strip and rename: '" +
+               source_name(e) + "'";
+        break;
+      }
+    error(x.where.str() + ": " + rule + " failed: no source tensor matches" +
+          (hint.empty() ? " (excluded and unused name source tensors after strip and rename, as exclude sees them)"
+                        : hint));
   }
 }
 
