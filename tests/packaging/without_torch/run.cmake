@@ -12,7 +12,8 @@
 #     graft-torch is not installed);
 #  4. installs (install_tree.cmake with WITH_TORCH=OFF: no graft-torch, no graftTorchTargets.cmake), the
 #     installed CLI finds its shipped rules, a consumer builds with find_package(graft COMPONENTS core)
-#     while LibTorch is hidden, and find_package(graft) (component torch) fails naming the reason.
+#     while LibTorch is hidden; find_package(graft) and COMPONENTS torch fail naming the reason, an
+#     unknown component fails, OPTIONAL_COMPONENTS torch succeeds without graft::graft.
 cmake_minimum_required(VERSION 3.16)  # script mode: the policies of IN_LIST and friends
 foreach(v SOURCE_DIR WORK_DIR GENERATOR CXX)
   if(NOT ${v})
@@ -124,11 +125,25 @@ run("find_package(graft COMPONENTS core)" 0
     --build-generator ${GENERATOR} --build-noclean
     --build-options ${common} -DCMAKE_PREFIX_PATH=${prefix} -DGRAFT_EXPECTED_PREFIX=${prefix} -DGRAFT_COMPONENTS=core
     --test-command ${CMAKE_CTEST_COMMAND} --output-on-failure)
-file(WRITE ${WORK_DIR}/wants_torch/CMakeLists.txt
-     "cmake_minimum_required(VERSION 3.16)\nproject(wants_torch LANGUAGES NONE)\nfind_package(graft 0.1 REQUIRED)\n")
-file(REMOVE_RECURSE ${WORK_DIR}/wants_torch/build)
-run("find_package(graft) wants component torch" 1
-    ${CMAKE_COMMAND} -S ${WORK_DIR}/wants_torch -B ${WORK_DIR}/wants_torch/build -G ${GENERATOR}
-    -DCMAKE_PREFIX_PATH=${prefix} -DCMAKE_FIND_PACKAGE_NO_PACKAGE_REGISTRY=ON)
+# find(NAME EXPECTED_EXIT FIND_PACKAGE_ARGUMENTS [CHECK]): configures a project that only calls
+# find_package(graft FIND_PACKAGE_ARGUMENTS) and then CHECK (CMake code).
+macro(find name want args)
+  set(dir ${WORK_DIR}/components/${name})
+  file(REMOVE_RECURSE ${dir})
+  file(WRITE ${dir}/CMakeLists.txt "cmake_minimum_required(VERSION 3.16)\nproject(components LANGUAGES NONE)\n"
+                                   "find_package(graft 0.1 ${args})\n${ARGN}\n")
+  run("find_package(graft ${args})" ${want} ${CMAKE_COMMAND} -S ${dir} -B ${dir}/build -G ${GENERATOR}
+      -DCMAKE_PREFIX_PATH=${prefix} -DCMAKE_FIND_PACKAGE_NO_PACKAGE_REGISTRY=ON)
+endmacro()
+find(default 1 "REQUIRED")
 expect("find_package(graft) wants component torch" "this graft was built without LibTorch")
+find(torch 1 "REQUIRED COMPONENTS torch")
+expect("find_package(graft COMPONENTS torch)" "this graft was built without LibTorch")
+find(unknown 1 "REQUIRED COMPONENTS core tensorflow")
+expect("find_package(graft COMPONENTS tensorflow)" "tensorflow: no such component")
+find(optional 0 "REQUIRED COMPONENTS core OPTIONAL_COMPONENTS torch"
+     "if(NOT TARGET graft::core OR TARGET graft::graft OR graft_torch_FOUND OR NOT graft_core_FOUND)
+  message(FATAL_ERROR \"OPTIONAL_COMPONENTS torch: wrong targets\")
+endif()")
+expect("find_package(graft OPTIONAL_COMPONENTS torch)" "graft: optional component torch: this graft was built")
 message(STATUS "graft without LibTorch: ok")
