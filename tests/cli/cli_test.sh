@@ -127,6 +127,9 @@ got=$?
 if [[ $got -eq 0 ]] && grep -qF "wrote $tmp/cuda.pth" "$tmp/out"; then passed=$((passed + 1))
 elif [[ $got -eq 2 ]] && grep -qF "this LibTorch build has no CUDA" "$tmp/out" && ! grep -qF "plan ok" "$tmp/out"; then
   passed=$((passed + 1))  # refused before reading or planning anything
+elif [[ $got -eq 2 ]] && grep -qF "graft-torch (the graft CLI built with LibTorch) is not installed" "$tmp/out" &&
+  ! grep -qF "plan ok" "$tmp/out" && [[ ! -e "$(dirname "$graft")/graft-torch" ]]; then
+  passed=$((passed + 1))  # a build without LibTorch: no graft-torch beside graft
 else echo "FAIL: apply --device cuda: exit $got"; sed 's/^/    /' "$tmp/out" | head; failed=$((failed + 1)); fi
 if [[ $("$graft" --version) != *LibTorch* ]]; then
   mkdir -p "$tmp/alone" && cp "$graft" "$tmp/alone/graft"
