@@ -7,7 +7,9 @@
 #include <graft/error.hpp>
 #include <graft/source.hpp>
 
+#include <cstdint>
 #include <cstdio>
+#include <limits>
 #include <memory>
 #include <string>
 
@@ -75,7 +77,8 @@ inline bool inside_token(const std::string& which) {
 
 }  // namespace detail
 
-/// Parses the text of one rules file. Throws graft::parse_error (file:line:col, line, caret).
+/// Parses the text of one rules file. Throws graft::parse_error (file:line:col, line, caret), or
+/// graft::rules_error for a number too large for 64 bits.
 inline ast::file parse(const std::shared_ptr<const source_text>& source) {
   namespace x3 = boost::spirit::x3;
   const char* const begin = source->text().data();
@@ -91,6 +94,12 @@ inline ast::file parse(const std::shared_ptr<const source_text>& source) {
           source_location(source, static_cast<std::size_t>(first - begin)),
           std::string("expected ") + grammar::statement.name + ", saw " + detail::describe_token(first, end));
     }
+  } catch (const grammar::number_out_of_range& n) {
+    const auto limit = n.negative ? std::to_string(std::numeric_limits<std::int64_t>::min())
+                                  : std::to_string(std::numeric_limits<std::int64_t>::max());
+    throw rules_error(source_location(source, n.offset), std::string(n.what) + " " + n.text + " is too " +
+                                                             (n.negative ? "small (at least " : "large (at most ") +
+                                                             limit + ")");
   } catch (const x3::expectation_failure<const char*>& failure) {
     const char* where = failure.where();
     if (!detail::inside_token(failure.which())) where = detail::skip_blanks(where, end);

@@ -14,6 +14,10 @@
 
 namespace graft::rules {
 
+/// The most rows a layout may name on either side of a dimension (each segment and their sum): far
+/// above any real tensor's dimension, and low enough that the lengths add up without overflow.
+inline constexpr std::int64_t max_layout_rows = std::int64_t{1} << 32;
+
 /// One segment of a dimension layout, with joint maps resolved.
 struct layout_segment {
   enum class kind {
@@ -137,8 +141,13 @@ inline dim_selection resolve_layout(const dim_layout& layout, std::int64_t sourc
     known_src += *seg.source_length();
     known_dst += *seg.destination_length();
   }
-  const std::int64_t inferred_src = source_size - known_src;
+  const std::int64_t inferred_src = source_size - known_src;  // no overflow: the compiler bounds known_*
   const std::int64_t inferred_dst = destination_size - known_dst;
+  if (inferred && inferred_src > max_layout_rows)  // a manifest's claim: no index lists that long
+    throw rules_error(layout.where, "dim " + std::to_string(layout.dim) + " layout does not fit " + context +
+                                        ": its inferred keep would be " + std::to_string(inferred_src) +
+                                        " rows, more than a layout takes (at most " + std::to_string(max_layout_rows) +
+                                        ")");
   const bool fits =
       inferred == 0 ? (inferred_src == 0 && inferred_dst == 0) : (inferred_src == inferred_dst && inferred_src >= 0);
   if (!fits) {

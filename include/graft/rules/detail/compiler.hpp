@@ -195,7 +195,33 @@ private:
       }
       layout.segments.push_back(std::move(seg));
     }
+    check_layout_length(layout);
     return layout;
+  }
+
+  /// Bounds each segment and the layout's total on both sides by max_layout_rows, so that no length
+  /// overflows when the planner adds them up.
+  static void check_layout_length(const dim_layout& layout) {
+    const auto too_long = [&](const layout_segment& seg) {
+      return rules_error(seg.where, seg.text() + " names more rows than a layout takes (at most " +
+                                        std::to_string(max_layout_rows) + ")");
+    };
+    std::int64_t source = 0, destination = 0;
+    for (const auto& seg : layout.segments) {
+      if (seg.what == layout_segment::kind::keep_inferred) continue;
+      if (seg.what == layout_segment::kind::joints) {
+        const auto joints = static_cast<std::int64_t>(std::max(seg.map->from_joints.size(), seg.map->to_joints.size()));
+        if (seg.repeat > max_layout_rows / joints) throw too_long(seg);
+      } else if (seg.count > max_layout_rows) {
+        throw too_long(seg);
+      }
+      source += *seg.source_length();
+      destination += *seg.destination_length();
+      if (source > max_layout_rows || destination > max_layout_rows)
+        throw rules_error(seg.where, "dim " + std::to_string(layout.dim) + " layout is too long: with " + seg.text() +
+                                         " it names " + std::to_string(source) + " -> " + std::to_string(destination) +
+                                         " rows (at most " + std::to_string(max_layout_rows) + " on each side)");
+    }
   }
 
   shape_step compile_step(const loaded_file& f, const dsl::ast::shape_op& op) {
