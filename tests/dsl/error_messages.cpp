@@ -77,6 +77,24 @@ TEST_CASE("errors point at the token, past blank lines and comments", "[dsl][err
   }
 }
 
+TEST_CASE("an error at the end of the file points just after the last token", "[dsl][errors]") {
+  const auto where = [](const std::string& text) {
+    try {
+      graft::dsl::parse("e.graft", text);
+    } catch (const graft::parse_error& e) {
+      CHECK_THAT(e.message(), test::Contains("saw end of file"));
+      return std::to_string(e.line()) + ":" + std::to_string(e.column());
+    }
+    return std::string("no error");
+  };
+  CHECK(where("reshape \"x\" {\n") == "1:14");  // was 2:1, a caret under nothing
+  CHECK(where("reshape \"x\" {") == "1:14");    // no line break at the end: the same place
+  CHECK(where("include \"a\",\r\n\r\n") == "1:13");
+  CHECK(where("joints a = [x,\n  # y, z\n\n") == "1:15");     // past comments
+  CHECK(where("strip \"x\"\nrename \"a#b\"  \n") == "2:13");  // a '#' in a string is no comment
+  CHECK(where("mode\n\n\n") == "1:5");
+}
+
 TEST_CASE("tabs in the source line are kept under the caret", "[dsl][errors]") {
   try {
     graft::dsl::parse("t.graft", "\tmode\tfast\n");
