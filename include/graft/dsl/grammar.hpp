@@ -155,6 +155,16 @@ inline const std::string category_rule_name = "a category (" + words_of(category
 inline const std::string plan_mode_rule_name = words_of(plan_mode_table);
 inline const std::string filter_rule_name = words_of(filter_table);
 inline const std::string count_rule_name = words_of(count_table);
+/// "drop N, new N": each count word with its count.
+inline const std::string counted_words = [] {
+  std::string out;
+  for (const auto& r : count_table) out += (out.empty() ? "" : ", ") + std::string(r.word) + " N";
+  return out;
+}();
+inline const std::string segment_rule_name =
+    "a layout segment (keep, keep N, " + counted_words + ", A -> B, (A -> B) * k, k * (A -> B))";
+inline const std::string statement_rule_name =
+    "a statement (use, joints, map, strip, rename, " + words_of(filter_table, ", ") + ", reshape, expect, mode)";
 
 /// A symbol-table word that must end at a word boundary.
 template <typename Symbols>
@@ -214,16 +224,14 @@ inline const x3::rule<grouped_segment_id, ast::grouped_segment> grouped_segment 
     "a grouped joint layout ((A -> B) * k)";
 inline const x3::rule<blocked_segment_id, ast::blocked_segment> blocked_segment =
     "a blocked joint layout (k * (A -> B))";
-inline const x3::rule<segment_id, ast::segment> segment =
-    "a layout segment (keep, keep N, drop N, new N, A -> B, (A -> B) * k, k * (A -> B))";
+inline const x3::rule<segment_id, ast::segment> segment = segment_rule_name.c_str();
 inline const x3::rule<dim_op_id, ast::dim_op> dim_op = "dim";
 inline const x3::rule<shape_op_id, ast::shape_op> shape_op = shape_op_rule_name.c_str();
 inline const x3::rule<reshape_op_id, ast::reshape_op> reshape_op = reshape_op_rule_name.c_str();
 inline const x3::rule<reshape_id, ast::reshape_stmt> reshape_stmt = "reshape";
 inline const x3::rule<expect_id, ast::expect_stmt> expect_stmt = "expect";
 inline const x3::rule<mode_id, ast::mode_stmt> mode_stmt = "mode";
-inline const x3::rule<statement_id, ast::statement> statement =
-    "a statement (use, joints, map, strip, rename, include, exclude, keep, reshape, expect, mode)";
+inline const x3::rule<statement_id, ast::statement> statement = statement_rule_name.c_str();
 inline const x3::rule<file_id, ast::file> file = "a rules file";
 
 // ---- rule definitions ----------------------------------------------------------------------

@@ -5,6 +5,7 @@
 #include <graft/error.hpp>
 #include <graft/rules/joints.hpp>
 #include <graft/source.hpp>
+#include <graft/vocabulary.hpp>
 
 #include <cstdint>
 #include <memory>
@@ -39,8 +40,8 @@ struct layout_segment {
     switch (what) {
       case kind::keep: return "keep " + std::to_string(count);
       case kind::keep_inferred: return "keep";
-      case kind::drop: return "drop " + std::to_string(count);
-      case kind::fresh: return "new " + std::to_string(count);
+      case kind::drop: return std::string(row_of(count_table, count_kind::drop).word) + " " + std::to_string(count);
+      case kind::fresh: return std::string(row_of(count_table, count_kind::fresh).word) + " " + std::to_string(count);
       case kind::joints: {
         std::string arrow = map->from + " -> " + map->to;
         if (repeat == 1 && !block_major) return arrow;

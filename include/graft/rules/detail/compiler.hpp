@@ -185,7 +185,9 @@ private:
         seg.where = at(f, count->offset);
         seg.what = count->kind == dsl::ast::count_kind::drop ? layout_segment::kind::drop : layout_segment::kind::fresh;
         seg.count = count->count;
-        if (seg.count < 1) throw rules_error(seg.where, seg.text().substr(0, 4) + " needs a count of at least 1");
+        if (seg.count < 1)
+          throw rules_error(seg.where,
+                            std::string(row_of(count_table, count->kind).word) + " needs a count of at least 1");
       } else if (const auto* js = boost::get<dsl::ast::joint_segment>(&s)) {
         seg = joint_segment(f, js->offset, js->from, js->to, 1, false);
       } else if (const auto* gs = boost::get<dsl::ast::grouped_segment>(&s)) {
