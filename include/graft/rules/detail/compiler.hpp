@@ -32,6 +32,15 @@ public:
 private:
   static source_location at(const loaded_file& f, std::size_t offset) { return source_location(f.source, offset); }
 
+  /// Where character `index` of a string literal's text (escapes resolved) stands in the file: each
+  /// escape before it (`\"`, `\t`) is two bytes of source for one character of text.
+  static source_location in_string(const loaded_file& f, const dsl::ast::string_lit& s, std::size_t index) {
+    const std::string& text = f.source->text();
+    std::size_t at_byte = s.offset + 1;  // after the opening quote
+    for (std::size_t i = 0; i < index && at_byte < text.size(); ++i) at_byte += text[at_byte] == '\\' ? 2 : 1;
+    return source_location(f.source, at_byte);
+  }
+
   std::vector<std::string> set_names() const {
     std::vector<std::string> names;
     for (const auto& s : out_.joint_sets) names.push_back(s.name);
@@ -135,7 +144,7 @@ private:
     try {
       return pattern::compile(s.text, sizes());
     } catch (const pattern_syntax_error& e) {
-      throw rules_error(at(f, s.offset + 1 + e.offset), std::string(e.what()) + " in pattern \"" + s.text + "\"");
+      throw rules_error(in_string(f, s, e.offset), std::string(e.what()) + " in pattern \"" + s.text + "\"");
     }
   }
 
@@ -250,7 +259,7 @@ private:
         try {
           r.to = name_template::compile(rename->replacement.text, r.from.capture_count(), sizes());
         } catch (const pattern_syntax_error& e) {
-          throw rules_error(at(f, rename->replacement.offset + 1 + e.offset),
+          throw rules_error(in_string(f, rename->replacement, e.offset),
                             std::string(e.what()) + " in template \"" + rename->replacement.text + "\"");
         }
         const auto sets = r.from.joint_sets();
