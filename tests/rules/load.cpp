@@ -133,6 +133,10 @@ TEST_CASE("a duplicate definition across files names both places", "[rules][load
 
 TEST_CASE("a missing root file is a usage error", "[rules][load]") {
   CHECK_THROWS_AS(load_rules("/nonexistent/file.graft", no_installed()), graft::usage_error);
+  // A name the file system refuses to look up (ENAMETOOLONG) was a std::filesystem_error.
+  const std::string long_name(5000, 'a');
+  CHECK_THROWS_WITH(load_rules(long_name + ".graft", no_installed()),
+                    test::StartsWith("no such rules file '" + long_name) && test::Contains("(File name too long)"));
 }
 
 TEST_CASE("maps resolve overrides against both sets", "[rules][load]") {
