@@ -15,9 +15,10 @@
 
 namespace graft::rules {
 
-/// The most rows a layout may name on either side of a dimension (each segment and their sum): far
-/// above any real tensor's dimension, and low enough that the lengths add up without overflow.
-inline constexpr std::int64_t max_layout_rows = std::int64_t{1} << 32;
+/// The most rows a layout may name on either side of a dimension (each segment, their sum, an inferred
+/// keep): 16,777,216, far above the channels, classes or vocabulary a layout selects, and low enough
+/// that the lengths add up without overflow and the planner's index lists stay small.
+inline constexpr std::int64_t max_layout_rows = std::int64_t{1} << 24;
 
 /// One segment of a dimension layout, with joint maps resolved.
 struct layout_segment {
