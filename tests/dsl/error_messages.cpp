@@ -1,6 +1,7 @@
 // Golden tests: every file in tests/data/malformed/ fails with exactly the message in its .expected file.
 
 #include <graft/rules/load.hpp>
+#include <graft/vocabulary.hpp>
 
 #include "support/catch.hpp"
 
@@ -77,6 +78,24 @@ TEST_CASE("errors point at the token, past blank lines and comments", "[dsl][err
   }
 }
 
+TEST_CASE("an error at the end of the file points just after the last token", "[dsl][errors]") {
+  const auto where = [](const std::string& text) {
+    try {
+      graft::dsl::parse("e.graft", text);
+    } catch (const graft::parse_error& e) {
+      CHECK_THAT(e.message(), test::Contains("saw end of file"));
+      return std::to_string(e.line()) + ":" + std::to_string(e.column());
+    }
+    return std::string("no error");
+  };
+  CHECK(where("reshape \"x\" {\n") == "1:14");  // was 2:1, a caret under nothing
+  CHECK(where("reshape \"x\" {") == "1:14");    // no line break at the end: the same place
+  CHECK(where("include \"a\",\r\n\r\n") == "1:13");
+  CHECK(where("joints a = [x,\n  # y, z\n\n") == "1:15");     // past comments
+  CHECK(where("strip \"x\"\nrename \"a#b\"  \n") == "2:13");  // a '#' in a string is no comment
+  CHECK(where("mode\n\n\n") == "1:5");
+}
+
 TEST_CASE("tabs in the source line are kept under the caret", "[dsl][errors]") {
   try {
     graft::dsl::parse("t.graft", "\tmode\tfast\n");
@@ -100,4 +119,31 @@ TEST_CASE("a very long line is clipped around the error", "[dsl][errors]") {
 TEST_CASE("deeply nested brackets are an error, not a crash", "[dsl][errors]") {
   std::string text = "joints a = " + std::string(100'000, '[') + "\n";
   CHECK_THROWS_AS(graft::dsl::parse("nest.graft", text), graft::parse_error);
+}
+
+TEST_CASE("messages name the words of the vocabulary, not slices of the text", "[dsl][errors]") {
+  // Each count word of a layout with a zero count: "new needs ...", not "new  needs ..." (the first
+  // four characters of "new 0").
+  graft::rules::load_options options;
+  options.use_installed_rules = false;
+  for (const auto& row : graft::count_table) {
+    const std::string word(row.word);
+    INFO(word);
+    try {
+      graft::rules::load_rules_text("w.graft", "reshape \"x\" { dim 0 = keep,\t" + word + " 0 }", options);
+      FAIL("no error");
+    } catch (const graft::rules_error& e) {
+      CHECK(e.headline() == "w.graft:1:29: " + word + " needs a count of at least 1");
+    }
+  }
+  // The grammar's lists of words come from the tables too.
+  try {
+    graft::dsl::parse("s.graft", "reshape \"x\" { dim 0 = 7 }");
+    FAIL("no error");
+  } catch (const graft::parse_error& e) {
+    std::string counted;
+    for (const auto& row : graft::count_table) counted += ", " + std::string(row.word) + " N";
+    CHECK(e.message() ==
+          "expected a layout segment (keep, keep N" + counted + ", A -> B, (A -> B) * k, k * (A -> B)), saw '7'");
+  }
 }

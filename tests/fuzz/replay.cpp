@@ -10,6 +10,8 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <new>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -44,7 +46,11 @@ void replay(const std::string& target) {
   for (const auto& f : files) {
     INFO("input " << f.string());
     const auto bytes = read_all(f);
-    CHECK_NOTHROW(fn(bytes.data(), bytes.size()));
+    try {
+      fn(bytes.data(), bytes.size());
+    } catch (const graft_fuzz::contract_violation& e) {
+      FAIL_CHECK("contract violated: " << e.what());
+    }
   }
 }
 
@@ -55,3 +61,17 @@ TEST_CASE("fuzz replay: pickle") { replay("pickle"); }
 TEST_CASE("fuzz replay: pth") { replay("pth"); }
 TEST_CASE("fuzz replay: safetensors") { replay("safetensors"); }
 TEST_CASE("fuzz replay: manifest") { replay("manifest"); }
+
+TEST_CASE("fuzz contract: only graft errors pass, anything else is a violation") {
+  using graft_fuzz::contract_violation;
+  using graft_fuzz::detail::expect_graft_error_or_success;
+  CHECK_NOTHROW(expect_graft_error_or_success([] {}));
+  CHECK_NOTHROW(expect_graft_error_or_success([] { throw graft::usage_error("bad input"); }));
+  CHECK_THROWS_AS(expect_graft_error_or_success([] { throw graft::usage_error(""); }), contract_violation);
+  CHECK_THROWS_AS(expect_graft_error_or_success([] { (void)std::stoul("99999999999999999999999"); }),
+                  contract_violation);
+  CHECK_THROWS_AS(expect_graft_error_or_success([] { throw std::bad_alloc(); }), contract_violation);
+  CHECK_THROWS_AS(expect_graft_error_or_success([] { throw 42; }), contract_violation);
+  CHECK_THROWS_WITH(expect_graft_error_or_success([] { throw std::out_of_range("stoul"); }),
+                    test::Contains("a non-graft exception escaped") && test::Contains("stoul"));
+}

@@ -176,3 +176,12 @@ TEST_CASE("did you mean", "[rules][joints]") {
   CHECK(did_you_mean("zzzzzz", coco).empty());
   CHECK(edit_distance("kitten", "sitting") == 3);
 }
+
+TEST_CASE("an inferred keep longer than a layout takes is a rules error, not an allocation", "[rules][layout]") {
+  // A manifest may claim any size; the index lists of an inferred keep are as long as it.
+  const dim_layout l{2, {counted(layout_segment::kind::keep_inferred, 0), counted(layout_segment::kind::fresh, 1)}, {}};
+  CHECK_THROWS_WITH(resolve_layout(l, std::int64_t{1} << 62, (std::int64_t{1} << 62) + 1, "t"),
+                    "<unknown>: dim 2 layout does not fit t: its inferred keep would be 4611686018427387904 rows, "
+                    "more than a layout takes (at most 16777216)");
+  CHECK(resolve_layout(l, 3, 4, "t").kept == std::vector<std::int64_t>{3});
+}

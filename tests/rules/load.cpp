@@ -133,6 +133,10 @@ TEST_CASE("a duplicate definition across files names both places", "[rules][load
 
 TEST_CASE("a missing root file is a usage error", "[rules][load]") {
   CHECK_THROWS_AS(load_rules("/nonexistent/file.graft", no_installed()), graft::usage_error);
+  // A name the file system refuses to look up (ENAMETOOLONG) was a std::filesystem_error.
+  const std::string long_name(5000, 'a');
+  CHECK_THROWS_WITH(load_rules(long_name + ".graft", no_installed()),
+                    test::StartsWith("no such rules file '" + long_name) && test::Contains("(File name too long)"));
 }
 
 TEST_CASE("maps resolve overrides against both sets", "[rules][load]") {
@@ -172,4 +176,23 @@ mode lenient
   CHECK(r.keeps.size() == 1);
   CHECK(r.expects.size() == 1);
   CHECK(r.mode == graft::rules::plan_mode::lenient);
+}
+
+TEST_CASE("a layout names at most max_layout_rows rows on each side", "[rules][load]") {
+  const auto layout = [](const std::string& segments) {
+    return load_rules_text("l.graft", "joints a = [x, y]\nreshape \"w\" { dim 0 = " + segments + " }\n",
+                           no_installed());
+  };
+  CHECK(graft::rules::max_layout_rows == 16777216);
+  CHECK_NOTHROW(layout("keep 16777216"));
+  CHECK_NOTHROW(layout("drop 16777216, new 16777216"));  // each side on its own
+  CHECK_NOTHROW(layout("(a -> a) * 8388608"));
+  CHECK_THROWS_WITH(
+      layout("keep 16777217"),
+      test::StartsWith("l.graft:2:23: keep 16777217 names more rows than a layout takes (at most 16777216)"));
+  CHECK_THROWS_WITH(layout("8388609 * (a -> a)"), test::StartsWith("l.graft:2:23: 8388609 * (a -> a) names more rows"));
+  CHECK_THROWS_WITH(
+      layout("keep 16777215, a -> a"),
+      test::StartsWith("l.graft:2:38: dim 0 layout is too long: with a -> a it names 16777217 -> 16777217 "
+                       "rows (at most 16777216 on each side)"));
 }

@@ -132,6 +132,27 @@ TEST_CASE("templates substitute captures and tidy dots", "[rules][pattern]") {
   CHECK_THROWS_AS(name_template::compile("a.*", 1), pattern_syntax_error);
 }
 
+TEST_CASE("capture numbers of any length are read against the capture count", "[rules][pattern]") {
+  auto message_of = [](const char* text, std::size_t captures) {
+    try {
+      name_template::compile(text, captures);
+    } catch (const pattern_syntax_error& e) {
+      return std::to_string(e.offset) + ": " + e.what();
+    }
+    return std::string("no error");
+  };
+  // Past what std::stoul reads (it threw std::out_of_range: "internal error: stoul").
+  CHECK(message_of("b.$99999999999999999999999", 1) ==
+        "2: $99999999999999999999999 refers to no capture (the pattern has 1)");
+  CHECK(message_of("${18446744073709551616}", 3) ==
+        "0: $18446744073709551616 refers to no capture (the pattern has 3)");
+  CHECK(message_of("x$18446744073709551615", 2) == "1: $18446744073709551615 refers to no capture (the pattern has 2)");
+  CHECK(message_of("$0", 2) == "0: $0 refers to no capture (the pattern has 2)");
+  CHECK(message_of("$10", 9) == "0: $10 refers to no capture (the pattern has 9)");
+  CHECK(message_of("$10", 10) == "no error");
+  CHECK(message_of("$0012", 12) == "no error");  // leading zeros, as before
+}
+
 TEST_CASE("templates translate joint indices between sets", "[rules][pattern]") {
   auto p = pattern::compile("off.<coco>.**", sets());
   auto t = name_template::compile("off.<crowdpose>.$2", 2, sets());

@@ -197,13 +197,24 @@ TEST_CASE("security rules: huge lines, nesting and counts") {
         [&] { load_rules_text("nest.graft", "reshape \"w\" { dim 0 = " + nest, no_installed()); }, "nest.graft:1:");
   }
   // counts and dimensions that do not fit in 64 bits
-  throws<graft::parse_error>(
+  throws<graft::rules_error>(
       [] {
         load_rules_text("n.graft",
                         "joints a = [x]\njoints b = [y]\nreshape \"w\" { dim 0 = drop 99999999999999999999999 }\n",
                         no_installed());
       },
-      "n.graft:3:");
+      "n.graft:3:28: count 99999999999999999999999 is too large (at most 9223372036854775807)");
+  // ... and the same in rename templates and in layouts whose lengths would overflow when added
+  throws<graft::rules_error>(
+      [] { load_rules_text("t.graft", "rename \"a.*\" -> \"b.$99999999999999999999999\"\n", no_installed()); },
+      "t.graft:1:20: $99999999999999999999999 refers to no capture");
+  throws<graft::rules_error>(
+      [] {
+        load_rules_text("n.graft",
+                        "reshape \"w\" { dim 0 = keep 9223372036854775807, keep 9223372036854775807, keep 2 }\n",
+                        no_installed());
+      },
+      "n.graft:1:23: keep 9223372036854775807 names more rows than a layout takes");
   loads_or_refuses("joints a = [x]\njoints b = [y]\nreshape \"w\" { dim 99999999999999999999 = a -> b }\n");
   loads_or_refuses(
       "joints a = [x]\njoints b = [x]\nreshape \"w\" { dim -9223372036854775808 = a -> b, new 9223372036854775807 }\n");

@@ -9,6 +9,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <limits>
 #include <string>
 
 namespace graft::dsl::grammar {
@@ -34,6 +35,58 @@ struct offset_parser : x3::parser<offset_parser> {
 
 /// The offset of the next token.
 inline constexpr offset_parser here{};
+
+/// A number that does not fit graft's 64-bit counts and dimensions. whole_number throws it at the
+/// number's first character; parse() makes it a graft::rules_error there.
+struct number_out_of_range {
+  std::size_t offset;  ///< where the number starts
+  std::string text;    ///< the number as written
+  const char* what;    ///< "count", "dimension"
+  bool negative;       ///< below the smallest value (else above the largest)
+};
+
+/// A whole number as a std::int64_t (with an optional sign when `Signed`); unlike X3's int_parser,
+/// which fails on overflow (and makes "expected a count, saw '99999999999999999999'"), it throws
+/// number_out_of_range for digits that do not fit.
+template <bool Signed>
+struct whole_number_parser : x3::parser<whole_number_parser<Signed>> {
+  using attribute_type = std::int64_t;
+  static bool const has_attribute = true;
+
+  constexpr explicit whole_number_parser(const char* what_) : what(what_) {}
+  const char* what;  ///< the number's role in messages
+
+  template <typename Iterator, typename Context, typename RContext, typename Attribute>
+  bool parse(Iterator& first, Iterator const& last, Context const& context, RContext&, Attribute& attr) const {
+    x3::skip_over(first, last, context);
+    Iterator it = first;
+    bool negative = false;
+    if (Signed && it != last && (*it == '-' || *it == '+')) negative = *it++ == '-';
+    const Iterator digits = it;
+    constexpr std::uint64_t max = static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max());
+    const std::uint64_t limit = negative ? max + 1 : max;
+    std::uint64_t magnitude = 0;
+    bool overflow = false;
+    for (; it != last && *it >= '0' && *it <= '9'; ++it) {
+      const auto d = static_cast<std::uint64_t>(*it - '0');
+      if (overflow || magnitude > (limit - d) / 10)
+        overflow = true;
+      else
+        magnitude = magnitude * 10 + d;
+    }
+    if (it == digits) return false;
+    if (overflow) {
+      Iterator const& begin = x3::get<text_begin_tag>(context);
+      throw number_out_of_range{static_cast<std::size_t>(first - begin), std::string(first, it), what, negative};
+    }
+    const std::int64_t value = !negative              ? static_cast<std::int64_t>(magnitude)
+                               : magnitude == max + 1 ? std::numeric_limits<std::int64_t>::min()
+                                                      : -static_cast<std::int64_t>(magnitude);
+    x3::traits::move_to(value, attr);
+    first = it;
+    return true;
+  }
+};
 
 /// ASCII character classes, exactly what the C locale's isspace/isalpha/isalnum accept. X3's own
 /// (x3::space, x3::alpha, x3::alnum) pass a plain, signed char to those functions: for bytes >= 0x80
@@ -102,6 +155,16 @@ inline const std::string category_rule_name = "a category (" + words_of(category
 inline const std::string plan_mode_rule_name = words_of(plan_mode_table);
 inline const std::string filter_rule_name = words_of(filter_table);
 inline const std::string count_rule_name = words_of(count_table);
+/// "drop N, new N": each count word with its count.
+inline const std::string counted_words = [] {
+  std::string out;
+  for (const auto& r : count_table) out += (out.empty() ? "" : ", ") + std::string(r.word) + " N";
+  return out;
+}();
+inline const std::string segment_rule_name =
+    "a layout segment (keep, keep N, " + counted_words + ", A -> B, (A -> B) * k, k * (A -> B))";
+inline const std::string statement_rule_name =
+    "a statement (use, joints, map, strip, rename, " + words_of(filter_table, ", ") + ", reshape, expect, mode)";
 
 /// A symbol-table word that must end at a word boundary.
 template <typename Symbols>
@@ -161,16 +224,14 @@ inline const x3::rule<grouped_segment_id, ast::grouped_segment> grouped_segment 
     "a grouped joint layout ((A -> B) * k)";
 inline const x3::rule<blocked_segment_id, ast::blocked_segment> blocked_segment =
     "a blocked joint layout (k * (A -> B))";
-inline const x3::rule<segment_id, ast::segment> segment =
-    "a layout segment (keep, keep N, drop N, new N, A -> B, (A -> B) * k, k * (A -> B))";
+inline const x3::rule<segment_id, ast::segment> segment = segment_rule_name.c_str();
 inline const x3::rule<dim_op_id, ast::dim_op> dim_op = "dim";
 inline const x3::rule<shape_op_id, ast::shape_op> shape_op = shape_op_rule_name.c_str();
 inline const x3::rule<reshape_op_id, ast::reshape_op> reshape_op = reshape_op_rule_name.c_str();
 inline const x3::rule<reshape_id, ast::reshape_stmt> reshape_stmt = "reshape";
 inline const x3::rule<expect_id, ast::expect_stmt> expect_stmt = "expect";
 inline const x3::rule<mode_id, ast::mode_stmt> mode_stmt = "mode";
-inline const x3::rule<statement_id, ast::statement> statement =
-    "a statement (use, joints, map, strip, rename, include, exclude, keep, reshape, expect, mode)";
+inline const x3::rule<statement_id, ast::statement> statement = statement_rule_name.c_str();
 inline const x3::rule<file_id, ast::file> file = "a rules file";
 
 // ---- rule definitions ----------------------------------------------------------------------
@@ -186,8 +247,8 @@ inline const auto string_lit_def = here >> string_body;
 /// One or more quoted strings separated by commas (a list may span lines).
 inline const auto string_list = x3::rule<struct string_list_tag, std::vector<ast::string_lit>>{
     "a quoted string"} = string_lit > *(',' > string_lit);
-inline const auto count_def = x3::uint_parser<std::int64_t>{};
-inline const auto dim_index_def = x3::int_parser<std::int64_t>{};
+inline const auto count_def = whole_number_parser<false>{"count"};
+inline const auto dim_index_def = whole_number_parser<true>{"dimension"};
 
 inline const auto use_stmt_def = here >> keyword("use") > string_lit;
 /// One or more names separated by commas.

@@ -7,7 +7,9 @@
 #include <graft/error.hpp>
 #include <graft/source.hpp>
 
+#include <cstdint>
 #include <cstdio>
+#include <limits>
 #include <memory>
 #include <string>
 
@@ -68,6 +70,30 @@ inline std::string describe_token(const char* p, const char* end) {
   return buf;
 }
 
+/// Just after the last token before `where` (past strings, comments and blanks), or `where` when no
+/// token precedes it: an error at the end of the file points there, not at the empty line after it.
+inline const char* end_of_last_token(const char* begin, const char* where) {
+  const char* after = where;
+  bool any = false;
+  for (const char* p = begin; p < where;) {
+    if (is_space_char(*p)) {
+      ++p;
+    } else if (*p == '#') {
+      while (p < where && *p != '\n') ++p;
+    } else if (*p == '"') {  // a string, as describe_token reads one (it may hold '#')
+      ++p;
+      while (p < where && *p != '"' && *p != '\n') p += (*p == '\\' && p + 1 < where) ? 2 : 1;
+      if (p < where && *p == '"') ++p;
+      after = p;
+      any = true;
+    } else {
+      after = ++p;
+      any = true;
+    }
+  }
+  return any ? after : where;
+}
+
 /// True for expectations raised inside a token (a string), where blanks are significant.
 inline bool inside_token(const std::string& which) {
   return which.rfind("a closing '\"'", 0) == 0 || which.rfind("an escape", 0) == 0;
@@ -75,7 +101,8 @@ inline bool inside_token(const std::string& which) {
 
 }  // namespace detail
 
-/// Parses the text of one rules file. Throws graft::parse_error (file:line:col, line, caret).
+/// Parses the text of one rules file. Throws graft::parse_error (file:line:col, line, caret), or
+/// graft::rules_error for a number too large for 64 bits.
 inline ast::file parse(const std::shared_ptr<const source_text>& source) {
   namespace x3 = boost::spirit::x3;
   const char* const begin = source->text().data();
@@ -87,14 +114,22 @@ inline ast::file parse(const std::shared_ptr<const source_text>& source) {
         x3::phrase_parse(first, end, x3::with<grammar::text_begin_tag>(begin)[grammar::file], grammar::skipper, result);
     first = detail::skip_blanks(first, end);
     if (!ok || first != end) {
+      const char* at = first == end ? detail::end_of_last_token(begin, end) : first;
       throw parse_error(
-          source_location(source, static_cast<std::size_t>(first - begin)),
+          source_location(source, static_cast<std::size_t>(at - begin)),
           std::string("expected ") + grammar::statement.name + ", saw " + detail::describe_token(first, end));
     }
+  } catch (const grammar::number_out_of_range& n) {
+    const auto limit = n.negative ? std::to_string(std::numeric_limits<std::int64_t>::min())
+                                  : std::to_string(std::numeric_limits<std::int64_t>::max());
+    throw rules_error(source_location(source, n.offset), std::string(n.what) + " " + n.text + " is too " +
+                                                             (n.negative ? "small (at least " : "large (at most ") +
+                                                             limit + ")");
   } catch (const x3::expectation_failure<const char*>& failure) {
     const char* where = failure.where();
     if (!detail::inside_token(failure.which())) where = detail::skip_blanks(where, end);
-    throw parse_error(source_location(source, static_cast<std::size_t>(where - begin)),
+    const char* at = where == end ? detail::end_of_last_token(begin, end) : where;
+    throw parse_error(source_location(source, static_cast<std::size_t>(at - begin)),
                       "expected " + failure.which() + ", saw " + detail::describe_token(where, end));
   }
   return result;

@@ -5,6 +5,7 @@
 #include <graft/error.hpp>
 #include <graft/rules/joints.hpp>
 #include <graft/source.hpp>
+#include <graft/vocabulary.hpp>
 
 #include <cstdint>
 #include <memory>
@@ -13,6 +14,11 @@
 #include <vector>
 
 namespace graft::rules {
+
+/// The most rows a layout may name on either side of a dimension (each segment, their sum, an inferred
+/// keep): 16,777,216, far above the channels, classes or vocabulary a layout selects, and low enough
+/// that the lengths add up without overflow and the planner's index lists stay small.
+inline constexpr std::int64_t max_layout_rows = std::int64_t{1} << 24;
 
 /// One segment of a dimension layout, with joint maps resolved.
 struct layout_segment {
@@ -35,8 +41,8 @@ struct layout_segment {
     switch (what) {
       case kind::keep: return "keep " + std::to_string(count);
       case kind::keep_inferred: return "keep";
-      case kind::drop: return "drop " + std::to_string(count);
-      case kind::fresh: return "new " + std::to_string(count);
+      case kind::drop: return std::string(row_of(count_table, count_kind::drop).word) + " " + std::to_string(count);
+      case kind::fresh: return std::string(row_of(count_table, count_kind::fresh).word) + " " + std::to_string(count);
       case kind::joints: {
         std::string arrow = map->from + " -> " + map->to;
         if (repeat == 1 && !block_major) return arrow;
@@ -137,8 +143,13 @@ inline dim_selection resolve_layout(const dim_layout& layout, std::int64_t sourc
     known_src += *seg.source_length();
     known_dst += *seg.destination_length();
   }
-  const std::int64_t inferred_src = source_size - known_src;
+  const std::int64_t inferred_src = source_size - known_src;  // no overflow: the compiler bounds known_*
   const std::int64_t inferred_dst = destination_size - known_dst;
+  if (inferred && inferred_src > max_layout_rows)  // a manifest's claim: no index lists that long
+    throw rules_error(layout.where, "dim " + std::to_string(layout.dim) + " layout does not fit " + context +
+                                        ": its inferred keep would be " + std::to_string(inferred_src) +
+                                        " rows, more than a layout takes (at most " + std::to_string(max_layout_rows) +
+                                        ")");
   const bool fits =
       inferred == 0 ? (inferred_src == 0 && inferred_dst == 0) : (inferred_src == inferred_dst && inferred_src >= 0);
   if (!fits) {

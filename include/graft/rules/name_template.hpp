@@ -37,10 +37,17 @@ public:
         while (k < s.size() && s[k] >= '0' && s[k] <= '9') ++k;
         if (k == j || (braced && (k >= s.size() || s[k] != '}')))
           throw pattern_syntax_error(i, "'$' must be followed by a capture number ($1, ${2})");
-        const std::size_t n = std::stoul(s.substr(j, k - j));
-        if (n == 0 || n > captures)
+        // Read against the bound, not with std::stoul: any number above it (30 digits too) is no capture.
+        std::size_t n = 0;
+        bool too_large = false;
+        for (std::size_t d = j; d < k && !too_large; ++d) {
+          const auto digit = static_cast<std::size_t>(s[d] - '0');
+          too_large = captures < digit || n > (captures - digit) / 10;
+          n = n * 10 + digit;
+        }
+        if (too_large || n == 0)
           throw pattern_syntax_error(
-              i, "$" + std::to_string(n) + " refers to no capture (the pattern has " + std::to_string(captures) + ")");
+              i, "$" + s.substr(j, k - j) + " refers to no capture (the pattern has " + std::to_string(captures) + ")");
         t.parts_.push_back(part{std::move(literal), n, {}});
         literal.clear();
         i = braced ? k + 1 : k;

@@ -32,6 +32,15 @@ public:
 private:
   static source_location at(const loaded_file& f, std::size_t offset) { return source_location(f.source, offset); }
 
+  /// Where character `index` of a string literal's text (escapes resolved) stands in the file: each
+  /// escape before it (`\"`, `\t`) is two bytes of source for one character of text.
+  static source_location in_string(const loaded_file& f, const dsl::ast::string_lit& s, std::size_t index) {
+    const std::string& text = f.source->text();
+    std::size_t at_byte = s.offset + 1;  // after the opening quote
+    for (std::size_t i = 0; i < index && at_byte < text.size(); ++i) at_byte += text[at_byte] == '\\' ? 2 : 1;
+    return source_location(f.source, at_byte);
+  }
+
   std::vector<std::string> set_names() const {
     std::vector<std::string> names;
     for (const auto& s : out_.joint_sets) names.push_back(s.name);
@@ -135,7 +144,7 @@ private:
     try {
       return pattern::compile(s.text, sizes());
     } catch (const pattern_syntax_error& e) {
-      throw rules_error(at(f, s.offset + 1 + e.offset), std::string(e.what()) + " in pattern \"" + s.text + "\"");
+      throw rules_error(in_string(f, s, e.offset), std::string(e.what()) + " in pattern \"" + s.text + "\"");
     }
   }
 
@@ -185,7 +194,9 @@ private:
         seg.where = at(f, count->offset);
         seg.what = count->kind == dsl::ast::count_kind::drop ? layout_segment::kind::drop : layout_segment::kind::fresh;
         seg.count = count->count;
-        if (seg.count < 1) throw rules_error(seg.where, seg.text().substr(0, 4) + " needs a count of at least 1");
+        if (seg.count < 1)
+          throw rules_error(seg.where,
+                            std::string(row_of(count_table, count->kind).word) + " needs a count of at least 1");
       } else if (const auto* js = boost::get<dsl::ast::joint_segment>(&s)) {
         seg = joint_segment(f, js->offset, js->from, js->to, 1, false);
       } else if (const auto* gs = boost::get<dsl::ast::grouped_segment>(&s)) {
@@ -195,7 +206,33 @@ private:
       }
       layout.segments.push_back(std::move(seg));
     }
+    check_layout_length(layout);
     return layout;
+  }
+
+  /// Bounds each segment and the layout's total on both sides by max_layout_rows, so that no length
+  /// overflows when the planner adds them up.
+  static void check_layout_length(const dim_layout& layout) {
+    const auto too_long = [&](const layout_segment& seg) {
+      return rules_error(seg.where, seg.text() + " names more rows than a layout takes (at most " +
+                                        std::to_string(max_layout_rows) + ")");
+    };
+    std::int64_t source = 0, destination = 0;
+    for (const auto& seg : layout.segments) {
+      if (seg.what == layout_segment::kind::keep_inferred) continue;
+      if (seg.what == layout_segment::kind::joints) {
+        const auto joints = static_cast<std::int64_t>(std::max(seg.map->from_joints.size(), seg.map->to_joints.size()));
+        if (seg.repeat > max_layout_rows / joints) throw too_long(seg);
+      } else if (seg.count > max_layout_rows) {
+        throw too_long(seg);
+      }
+      source += *seg.source_length();
+      destination += *seg.destination_length();
+      if (source > max_layout_rows || destination > max_layout_rows)
+        throw rules_error(seg.where, "dim " + std::to_string(layout.dim) + " layout is too long: with " + seg.text() +
+                                         " it names " + std::to_string(source) + " -> " + std::to_string(destination) +
+                                         " rows (at most " + std::to_string(max_layout_rows) + " on each side)");
+    }
   }
 
   shape_step compile_step(const loaded_file& f, const dsl::ast::shape_op& op) {
@@ -222,7 +259,7 @@ private:
         try {
           r.to = name_template::compile(rename->replacement.text, r.from.capture_count(), sizes());
         } catch (const pattern_syntax_error& e) {
-          throw rules_error(at(f, rename->replacement.offset + 1 + e.offset),
+          throw rules_error(in_string(f, rename->replacement, e.offset),
                             std::string(e.what()) + " in template \"" + rename->replacement.text + "\"");
         }
         const auto sets = r.from.joint_sets();

@@ -40,7 +40,10 @@ public:
   explicit file_loader(const load_options& options) : options_(options) {}
 
   void load_root(const std::filesystem::path& path) {
-    if (!std::filesystem::is_regular_file(path)) throw usage_error("no such rules file '" + path.string() + "'");
+    std::error_code ec;  // not the throwing overload: a name too long is a filesystem_error ("internal error")
+    if (!std::filesystem::is_regular_file(path, ec))
+      throw usage_error("no such rules file '" + path.string() + "'" +
+                        (ec && ec != std::errc::no_such_file_or_directory ? " (" + ec.message() + ")" : ""));
     load(path, path.string(), read_text_file(path));
   }
   void load_root_text(const std::string& name, std::string text) {
