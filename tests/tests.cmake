@@ -5,7 +5,7 @@ graft_add_test(test_io SOURCES io/zip.cpp io/pickle.cpp io/pth.cpp io/safetensor
 include(${CMAKE_CURRENT_SOURCE_DIR}/io/interop.cmake)  # io: PyTorch interop tests (need /usr/bin/python3 with torch)
 graft_add_test(test_rules SOURCES rules/pattern.cpp rules/layout.cpp rules/load.cpp LABELS rules)
 graft_add_test(test_dsl SOURCES dsl/parse.cpp dsl/error_messages.cpp LABELS dsl)
-graft_add_test(test_plan SOURCES plan/pose_rules.cpp plan/semantics.cpp plan/vocabulary.cpp LABELS plan)
+graft_add_test(test_plan SOURCES plan/diagnostics.cpp plan/pose_rules.cpp plan/semantics.cpp plan/vocabulary.cpp LABELS plan)
 if(TARGET graft_cli)
   add_test(NAME cli_graft_commands COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/cli/cli_test.sh $<TARGET_FILE:graft_cli> ${PROJECT_SOURCE_DIR} $<TARGET_FILE:graft_demo>)
   set_tests_properties(cli_graft_commands PROPERTIES LABELS cli)

@@ -12,6 +12,7 @@
 #include <cstddef>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace graft {
@@ -48,8 +49,27 @@ struct plan_entry {
 /// A finding: errors fail the plan, warnings are reported.
 struct plan_problem {
   enum class severity { error, warning };
+  /// What a problem is about. plan::problems lists them in this order: causes before their effects.
+  enum class subject {
+    plan,   ///< the plan as a whole (it moves nothing)
+    rule,   ///< a rule: a pattern or alternative that matches nothing, a failed expectation
+    tensor  ///< one tensor: a conflict, an unused source, a destination without a source
+  };
+  plan_problem() = default;
+  /// A problem of `level` about `about`; `tensor` and `group` for tensor problems that fold together.
+  plan_problem(severity level_, std::string message_, subject about_ = subject::tensor, std::string tensor_ = {},
+               std::string group_ = {})
+      : level(level_),
+        message(std::move(message_)),
+        about(about_),
+        tensor(std::move(tensor_)),
+        group(std::move(group_)) {}
+
   severity level = severity::error;
-  std::string message;  ///< one line, starting with file:line:col where a rule is involved
+  std::string message;              ///< one line, starting with file:line:col where a rule is involved
+  subject about = subject::tensor;  ///< what it is about
+  std::string tensor;               ///< tensor problems: the tensor's name
+  std::string group;                ///< problems that read alike but for the tensor share it (the report folds them)
 };
 
 /// A complete plan: every source and every destination tensor accounted for exactly once.

@@ -4,6 +4,7 @@
 /// the one reshape rule that matches (a channel layout or literal steps), or a conflict (the planner's
 /// third stage).
 
+#include <graft/plan/detail/alternatives.hpp>
 #include <graft/plan/detail/rule_index.hpp>
 #include <graft/plan/plan.hpp>
 #include <graft/plan/route.hpp>
@@ -52,7 +53,9 @@ public:
         destination_(destination),
         problems_(problems),
         index_(pattern_index(rules.reshapes)),
-        hits_(rules.reshapes.size(), 0) {}
+        hits_(rules.reshapes.size(), 0),
+        alternatives_(rules.reshapes.size(),
+                      [&](std::size_t i) -> const rules::pattern& { return rules.reshapes[i].pat; }) {}
 
   /// The entry for a source/destination pair: copied, mapped or conflict.
   plan_entry pair(std::size_t s, std::size_t d, routed_name& route) {
@@ -73,6 +76,7 @@ public:
       const auto& r = rules_.reshapes[i];
       if (!r.pat.match(b.name)) return false;
       ++hits_[i];
+      alternatives_.note(i, r.pat, b.name);
       if (reshape) {
         e.rule = reshape->text();
         e.rule_where = reshape->where;
@@ -120,6 +124,8 @@ public:
 
   /// Tensors reshape rule `i` matched.
   std::size_t hits(std::size_t i) const { return hits_[i]; }
+  /// The `{a,b}` alternatives of the reshape patterns that matched a pair.
+  const alternative_hits& alternatives() const { return alternatives_; }
 
 private:
   void error(std::string message) { problems_.push_back({plan_problem::severity::error, std::move(message)}); }
@@ -215,6 +221,7 @@ private:
   std::vector<plan_problem>& problems_;
   rule_index index_;
   std::vector<std::size_t> hits_;
+  alternative_hits alternatives_;
 };
 
 }  // namespace detail
