@@ -122,3 +122,23 @@ TEST_CASE("problems are ranked: the plan, then rules, then tensors", "[plan][dia
   CHECK(p.problems[0].message == "test.graft:1:9: exclude \"final_layer.**\" matches no tensor");
   CHECK(p.problems[1].about == plan_problem::subject::tensor);
 }
+
+TEST_CASE("a layout that permutes its joints is reported as reordered, the identity is not", "[plan][diagnostics]") {
+  const auto rules = test::rules_text(
+      "joints a = [x, y, z]\njoints b = [z, y, x]\njoints c = [x, y, z]\njoints d = [x, z]\n"
+      "reshape \"rev.*\" {\n  dim 0 = a -> b\n}\nreshape \"same.*\" {\n  dim 0 = a -> c\n}\n"
+      "reshape \"sub.*\" {\n  dim 0 = a -> d\n}\n");
+  auto p = graft::make_plan(rules, {t("rev.w", {3}), t("same.w", {3}), t("sub.w", {3})},
+                            {t("rev.w", {3}), t("same.w", {3}), t("sub.w", {2})});
+  INFO(test::problems(p));
+  REQUIRE(p.ok());
+  const auto* rev = p.for_destination("rev.w");
+  const auto* same = p.for_destination("same.w");
+  const auto* sub = p.for_destination("sub.w");
+  CHECK(rev->note == "dim 0: 3 of 3 joints, reordered");
+  CHECK(same->note == "dim 0: 3 of 3 joints");
+  CHECK(sub->note == "dim 0: 2 of 2 joints");
+  CHECK(graft::reorders(rev->selections.at(0)));
+  CHECK_FALSE(graft::reorders(same->selections.at(0)));
+  CHECK_FALSE(graft::reorders(sub->selections.at(0)));
+}

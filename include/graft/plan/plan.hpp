@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <cstddef>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <utility>
@@ -45,6 +46,19 @@ struct plan_entry {
   std::vector<rename_step> renames;              ///< how the source name became the destination name
   std::string note;                              ///< joint summary, reason, or cast description
 };
+
+/// True when a selection fills destination rows from source rows in another order than the source's
+/// (a permutation, not only a subset: `coco -> crowdpose` reorders, `imagenet -> imagenet` does not).
+inline bool reorders(const rules::dim_selection& sel) {
+  std::vector<std::pair<std::int64_t, std::int64_t>> rows;  // (destination, source)
+  rows.reserve(sel.source_index.size());
+  for (std::size_t i = 0; i < sel.source_index.size() && i < sel.destination_index.size(); ++i)
+    rows.emplace_back(sel.destination_index[i], sel.source_index[i]);
+  std::sort(rows.begin(), rows.end());
+  for (std::size_t i = 1; i < rows.size(); ++i)
+    if (rows[i].second <= rows[i - 1].second) return true;
+  return false;
+}
 
 /// A finding: errors fail the plan, warnings are reported.
 struct plan_problem {
