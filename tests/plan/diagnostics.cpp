@@ -5,6 +5,8 @@
 
 #include "support/catch.hpp"
 
+#include <graft/plan/json.hpp>
+#include <graft/plan/report.hpp>
 #include <graft/rules/pattern.hpp>
 
 using graft::category;
@@ -141,4 +143,41 @@ TEST_CASE("a layout that permutes its joints is reported as reordered, the ident
   CHECK(graft::reorders(rev->selections.at(0)));
   CHECK_FALSE(graft::reorders(same->selections.at(0)));
   CHECK_FALSE(graft::reorders(sub->selections.at(0)));
+}
+
+TEST_CASE("root causes: a prefix every unused source shares, an exclude that drops a destination's source",
+          "[plan][diagnostics]") {
+  auto p = graft::make_plan(test::rules_text(""), {t("module.a", {2}), t("module.b", {2})}, {t("a", {2}), t("b", {2})});
+  REQUIRE_FALSE(p.problems.empty());
+  CHECK(p.problems.front().about == plan_problem::subject::plan);
+  CHECK(p.problems.front().message ==
+        "every unused source tensor starts with 'module.', and 2 of them name a destination tensor without it: strip "
+        "\"module.\" (or use \"wrappers/dataparallel.graft\")");
+  auto q = graft::make_plan(test::rules_text("exclude \"head.*\"\n"), {t("a", {2}), t("head.w", {2})},
+                            {t("a", {2}), t("head.w", {2})});
+  CHECK(has_problem(q, error,
+                    "destination tensor 'head.w' [2] float32 gets no source (keep it, or plan with --lenient): its "
+                    "same-named source is excluded by exclude \"head.*\" (test.graft:1:9)"));
+}
+
+TEST_CASE("the report folds alike tensor problems into one line with counts; JSON lists each", "[plan][diagnostics]") {
+  graft::tensor_set src{t("a", {2})}, dst{t("a", {2})};
+  for (int i = 0; i < 30; ++i) src.push_back(t("final_layers." + std::to_string(i) + ".w", {2}));
+  auto p = graft::make_plan(test::rules_text(""), src, dst);
+  CHECK(p.count(error) == 30);
+  const std::string report = graft::format_report(p);
+  CHECK_THAT(report, test::Contains("error: 30 unused source tensors (exclude them, or plan with --lenient): "
+                                    "final_layers.** (30)\n"));
+  CHECK(report.find("unused source tensor 'final_layers.0.w'") == std::string::npos);
+  CHECK(graft::format_json(p).find("unused source tensor 'final_layers.29.w'") != std::string::npos);
+}
+
+TEST_CASE("a reshape whose destination exists but no source reaches says so, not 'matches no tensor'",
+          "[plan][diagnostics]") {
+  auto p = graft::make_plan(test::rules_text("reshape \"head.w\" {\n  view\n}\n"), {t("a", {2}), t("head.v", {2})},
+                            {t("a", {2}), t("head.w", {2})});
+  CHECK(has_problem(p, warning,
+                    "test.graft:1:1: reshape \"head.w\" matches destination tensor 'head.w' but no source tensor "
+                    "reaches it"));
+  CHECK_FALSE(has_problem(p, warning, "matches no tensor"));
 }

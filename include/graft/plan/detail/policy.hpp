@@ -11,35 +11,84 @@
 #include <graft/rules/ruleset.hpp>
 
 #include <cstddef>
+#include <map>
+#include <set>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace graft::detail {
 
+/// The prefix ("module.") that every unused source name starts with when stripping it would land some
+/// of them on uncovered destinations, as a hint problem (none otherwise).
+inline void suggest_strip(plan& p, plan_problem::severity level, const std::vector<std::string>& unused,
+                          const std::vector<std::string>& uncovered) {
+  if (unused.empty() || uncovered.empty()) return;
+  const std::string prefix = unused[0].substr(0, unused[0].find('.') + 1);
+  if (prefix.empty() || prefix.size() == unused[0].size()) return;
+  for (const auto& n : unused)
+    if (n.compare(0, prefix.size(), prefix) != 0 || n.size() == prefix.size()) return;
+  const std::set<std::string_view> open(uncovered.begin(), uncovered.end());
+  std::size_t landing = 0;
+  for (const auto& n : unused) landing += open.count(std::string_view(n).substr(prefix.size()));
+  if (!landing) return;
+  std::string use;
+  if (prefix == "module.") use = " (or use \"wrappers/dataparallel.graft\")";
+  if (prefix == "1.") use = " (or use \"wrappers/fp16.graft\")";
+  p.problems.push_back({level,
+                        "every unused source tensor starts with '" + prefix + "', and " + std::to_string(landing) +
+                            " of them name a destination tensor without it: strip \"" + prefix + "\"" + use,
+                        plan_problem::subject::plan});
+}
+
 /// Strict mode: every unused source and every uncovered destination is an error (a warning when
-/// lenient), with a did-you-mean between the two lists.
+/// lenient), with a did-you-mean between the two lists, or the exclude that dropped a destination's
+/// same-named source. Each problem names its tensor and a group (the report folds groups).
 inline void report_strictness(plan& p, const std::vector<std::size_t>& uncovered) {
   const auto level = p.lenient ? plan_problem::severity::warning : plan_problem::severity::error;
   std::vector<std::string> uncovered_names;
   for (auto d : uncovered) uncovered_names.push_back(p.destination[d].name);
   std::vector<std::string> unused_names;
-  for (const auto& e : p.entries)
+  std::map<std::string, const plan_entry*> excluded;  // routed name -> its excluded entry
+  for (const auto& e : p.entries) {
     if (e.what == category::unused) unused_names.push_back(p.source[*e.source].name);
+    if (e.what == category::excluded && e.source)
+      excluded.emplace(e.renames.empty() ? p.source[*e.source].name : e.renames.back().after, &e);
+  }
   const bool suggest = unused_names.size() * uncovered_names.size() <= 4'000'000;
+  suggest_strip(p, level, unused_names, uncovered_names);
+  const std::string unused_group =
+      std::string("unused source tensors") + (p.lenient ? "" : " (exclude them, or plan with --lenient)");
   for (const auto& e : p.entries) {
     if (e.what != category::unused) continue;
     const std::string& name = p.source[*e.source].name;
     const std::string& routed = e.renames.empty() ? name : e.renames.back().after;
-    p.problems.push_back({level, "unused source tensor '" + name + "'" +
-                                     (routed != name ? " (renamed to '" + routed + "')" : std::string()) +
-                                     (suggest ? rules::did_you_mean(routed, uncovered_names) : std::string()) +
-                                     (p.lenient ? "" : " (exclude it, or plan with --lenient)")});
+    p.problems.push_back({level,
+                          "unused source tensor '" + name + "'" +
+                              (routed != name ? " (renamed to '" + routed + "')" : std::string()) +
+                              (suggest ? rules::did_you_mean(routed, uncovered_names) : std::string()) +
+                              (p.lenient ? "" : " (exclude it, or plan with --lenient)"),
+                          plan_problem::subject::tensor, name, unused_group});
   }
   for (auto d : uncovered) {
     const std::string& name = p.destination[d].name;
-    p.problems.push_back({level, "destination tensor '" + name + "' " + describe(p.destination[d]) + " gets no source" +
-                                     (suggest ? rules::did_you_mean(name, unused_names) : std::string()) +
-                                     (p.lenient ? "" : " (keep it, or plan with --lenient)")});
+    const std::string head = "destination tensor '" + name + "' " + describe(p.destination[d]) + " gets no source";
+    if (auto it = excluded.find(name); it != excluded.end() && !it->second->note.empty()) {
+      const plan_entry& x = *it->second;
+      const std::string why = x.note + (x.rule_where.known() ? " (" + x.rule_where.str() + ")" : std::string());
+      const std::string advice = p.lenient ? "" : " (keep it, or plan with --lenient)";
+      p.problems.push_back(
+          {level, head + advice + ": its same-named source is " + why, plan_problem::subject::tensor, name,
+           std::string("destination tensors get no source") +
+               (p.lenient ? "" : " (keep them, or plan with --lenient)") + ", their same-named sources being " + why});
+      continue;
+    }
+    p.problems.push_back(
+        {level,
+         head + (suggest ? rules::did_you_mean(name, unused_names) : std::string()) +
+             (p.lenient ? "" : " (keep it, or plan with --lenient)"),
+         plan_problem::subject::tensor, name,
+         std::string("destination tensors get no source") + (p.lenient ? "" : " (keep them, or plan with --lenient)")});
   }
 }
 
@@ -67,6 +116,26 @@ inline void report_unused_alternatives(plan& p, plan_problem::severity level, co
                               " matches no tensor (every match takes another alternative)",
                           plan_problem::subject::rule});
   }
+}
+
+/// A reshape rule that matched no pair: "matches no tensor", or, when it names destination tensors that
+/// no source reaches, says so (the rule is right; the names upstream are not).
+inline void report_unreached_reshape(plan& p, plan_problem::severity level, const rules::reshape_rule& r) {
+  std::vector<std::string> names;
+  for (const auto& t : p.destination)
+    if (r.pat.match(t.name)) names.push_back(t.name);
+  if (names.empty()) {
+    p.problems.push_back({level, r.where.str() + ": " + r.text() + " matches no tensor", plan_problem::subject::rule});
+    return;
+  }
+  std::string listed;
+  for (std::size_t k = 0; k < names.size() && k < 3; ++k) listed += (k ? ", '" : "'") + names[k] + "'";
+  if (names.size() > 3) listed += " and " + std::to_string(names.size() - 3) + " more";
+  p.problems.push_back({level,
+                        r.where.str() + ": " + r.text() + " matches destination tensor" +
+                            (names.size() == 1 ? " " : "s ") + listed + " but no source tensor reaches " +
+                            (names.size() == 1 ? "it" : "them") + " (see the problems about those tensors)",
+                        plan_problem::subject::rule});
 }
 
 /// Every rule that matched nothing is a warning (an error with strict_rules), and so is every `{a,b}`
@@ -118,7 +187,7 @@ inline void report_unused_rules(plan& p, const rules::ruleset& rules, const plan
   for (std::size_t i = 0; i < rules.reshapes.size(); ++i) {
     const rules::reshape_rule& r = rules.reshapes[i];
     if (!pairs.hits(i))
-      report(r.where, r.text());
+      report_unreached_reshape(p, level, r);
     else
       report_unused_alternatives(p, level, r.text(), r.where, r.pat, pairs.alternatives(), i);
   }
