@@ -145,7 +145,7 @@ reshape "hm.*" { dim 0 = coco -> crowdpose }
   CHECK(sel.means[0].destination == 13);
   CHECK(sel.means[0].sources == std::vector<std::int64_t>{5, 6});
   CHECK(p.for_destination("hm.weight")->note ==
-        "dim 0: 14 of 14 joints; head = nose, neck = mean(left_shoulder, right_shoulder)");
+        "dim 0: 14 of 14 joints, reordered; head = nose, neck = mean(left_shoulder, right_shoulder)");
 }
 
 TEST_CASE("per-joint modules: renames by joint, drops, renamed and mean synthesis", "[plan][semantics]") {

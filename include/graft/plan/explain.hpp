@@ -28,7 +28,7 @@ inline std::string explain_entry(const plan& p, const plan_entry& e) {
   out += "\n";
   for (const auto& sel : e.selections) {
     out += "dim " + std::to_string(sel.dim) + " (" + std::to_string(sel.source_size) + " -> " +
-           std::to_string(sel.destination_size) + " rows):\n";
+           std::to_string(sel.destination_size) + " rows" + (graft::reorders(sel) ? ", reordered" : "") + "):\n";
     out += "  source rows:      " + index_list(sel.source_index) + "\n";
     out += "  destination rows: " + index_list(sel.destination_index) + "\n";
     for (const auto& m : sel.means)

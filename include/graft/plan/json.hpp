@@ -112,6 +112,7 @@ inline std::string format_json(const plan& p) {
       w.key("kept").array(sel.kept);
       w.key("dropped").array(sel.dropped);
       w.key("joints").array(sel.joint_summaries);
+      w.key("reordered").value(reorders(sel));
       w.end_object();
     }
     w.end_array();

@@ -10,8 +10,10 @@
 
 #include <algorithm>
 #include <cstddef>
+#include <cstdint>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace graft {
@@ -45,11 +47,43 @@ struct plan_entry {
   std::string note;                              ///< joint summary, reason, or cast description
 };
 
+/// True when a selection fills destination rows from source rows in another order than the source's
+/// (a permutation, not only a subset: `coco -> crowdpose` reorders, `imagenet -> imagenet` does not).
+inline bool reorders(const rules::dim_selection& sel) {
+  std::vector<std::pair<std::int64_t, std::int64_t>> rows;  // (destination, source)
+  rows.reserve(sel.source_index.size());
+  for (std::size_t i = 0; i < sel.source_index.size() && i < sel.destination_index.size(); ++i)
+    rows.emplace_back(sel.destination_index[i], sel.source_index[i]);
+  std::sort(rows.begin(), rows.end());
+  for (std::size_t i = 1; i < rows.size(); ++i)
+    if (rows[i].second <= rows[i - 1].second) return true;
+  return false;
+}
+
 /// A finding: errors fail the plan, warnings are reported.
 struct plan_problem {
   enum class severity { error, warning };
+  /// What a problem is about. plan::problems lists them in this order: causes before their effects.
+  enum class subject {
+    plan,   ///< the plan as a whole (it moves nothing)
+    rule,   ///< a rule: a pattern or alternative that matches nothing, a failed expectation
+    tensor  ///< one tensor: a conflict, an unused source, a destination without a source
+  };
+  plan_problem() = default;
+  /// A problem of `level` about `about`; `tensor` and `group` for tensor problems that fold together.
+  plan_problem(severity level_, std::string message_, subject about_ = subject::tensor, std::string tensor_ = {},
+               std::string group_ = {})
+      : level(level_),
+        message(std::move(message_)),
+        about(about_),
+        tensor(std::move(tensor_)),
+        group(std::move(group_)) {}
+
   severity level = severity::error;
-  std::string message;  ///< one line, starting with file:line:col where a rule is involved
+  std::string message;              ///< one line, starting with file:line:col where a rule is involved
+  subject about = subject::tensor;  ///< what it is about
+  std::string tensor;               ///< tensor problems: the tensor's name
+  std::string group;                ///< problems that read alike but for the tensor share it (the report folds them)
 };
 
 /// A complete plan: every source and every destination tensor accounted for exactly once.

@@ -137,7 +137,11 @@ public:
 
     report_strictness(out_, uncovered_);
     report_unused_rules(out_, rules_, options_, names_, lists_, pairs_);
-    check_expectations(out_, rules_);
+    check_expectations(out_, rules_, options_);
+    check_moves_something(out_, rules_, lists_);
+    // Causes before their effects: the plan as a whole, then rules, then single tensors.
+    std::stable_sort(out_.problems.begin(), out_.problems.end(),
+                     [](const plan_problem& a, const plan_problem& b) { return a.about < b.about; });
     return std::move(out_);
   }
 

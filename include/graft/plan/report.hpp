@@ -6,6 +6,7 @@
 #include <graft/plan/plan.hpp>
 
 #include <map>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -49,6 +50,44 @@ inline std::string entry_line(const plan& p, const plan_entry& e) {
   if (!note.empty()) line += " " + note;
   while (!line.empty() && line.back() == ' ') line.pop_back();
   return line;
+}
+
+/// The problems, one a line, with groups of more than 3 alike tensor problems folded into one line.
+inline std::string problem_lines(const plan& p, const report_options& options) {
+  std::map<std::string, std::vector<std::string>> groups;  // group -> tensor names
+  for (const auto& x : p.problems)
+    if (!x.group.empty()) groups[x.group].push_back(x.tensor);
+  std::set<std::string> done;
+  std::string out;
+  std::size_t shown = 0, covered = 0;
+  for (const auto& problem : p.problems) {
+    const auto it = problem.group.empty() ? groups.end() : groups.find(problem.group);
+    const bool folded = it != groups.end() && it->second.size() > 3;
+    if (folded && !done.insert(problem.group).second) continue;  // its group's line is already out
+    if (options.max_problems && shown == options.max_problems) {
+      out += "  ... and " + std::to_string(p.problems.size() - covered) + " more (see --json for all)\n";
+      break;
+    }
+    out += std::string("  ") + (problem.level == plan_problem::severity::error ? "error: " : "warning: ");
+    if (folded) {
+      std::string labels;
+      std::size_t n = 0;
+      for (const auto& f : fold_names(it->second)) {
+        if (++n > 8) {
+          labels += ", ...";
+          break;
+        }
+        labels += (labels.empty() ? "" : ", ") + f.label + (f.count > 1 ? " (" + std::to_string(f.count) + ")" : "");
+      }
+      out += std::to_string(it->second.size()) + " " + problem.group + ": " + labels + "\n";
+      covered += it->second.size();
+    } else {
+      out += problem.message + "\n";
+      ++covered;
+    }
+    ++shown;
+  }
+  return out;
 }
 
 }  // namespace detail
@@ -101,19 +140,7 @@ inline std::string format_report(const plan& p, const report_options& options = 
 
   const std::size_t errors = p.count(plan_problem::severity::error);
   const std::size_t warnings = p.count(plan_problem::severity::warning);
-  if (!p.problems.empty()) {
-    out += "\nproblems:\n";
-    std::size_t shown = 0;
-    for (const auto& problem : p.problems) {
-      if (options.max_problems && shown == options.max_problems) {
-        out += "  ... and " + std::to_string(p.problems.size() - shown) + " more (see --json for all)\n";
-        break;
-      }
-      out += std::string("  ") + (problem.level == plan_problem::severity::error ? "error: " : "warning: ") +
-             problem.message + "\n";
-      ++shown;
-    }
-  }
+  if (!p.problems.empty()) out += "\nproblems:\n" + detail::problem_lines(p, options);
   out += "\n";
   out += p.ok() ? "plan ok" : "plan FAILED";
   out += " (" + std::to_string(errors) + (errors == 1 ? " error, " : " errors, ") + std::to_string(warnings) +

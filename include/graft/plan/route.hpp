@@ -3,6 +3,7 @@
 /// router: a source name through the strip/rename rules, step by step (the planner's first stage;
 /// graft::explain traces it).
 
+#include <graft/plan/detail/alternatives.hpp>
 #include <graft/plan/detail/rule_index.hpp>
 #include <graft/plan/plan.hpp>
 #include <graft/rules/ruleset.hpp>
@@ -50,7 +51,9 @@ public:
                  if (dot == std::string::npos) return std::nullopt;
                  return std::string_view(r.prefix).substr(0, dot);
                }),
-        hits_(rules.renames.size(), 0) {}
+        hits_(rules.renames.size(), 0),
+        alternatives_(rules.renames.size(),
+                      [&](std::size_t i) -> const rules::pattern& { return rules.renames[i].from; }) {}
 
   /// The strip/rename pipeline for one name, from rule `first` on.
   routed_name route(const std::string& original, std::size_t first = 0, bool count_hits = true,
@@ -83,7 +86,10 @@ public:
         if (trace) note(rule, "no match");
         continue;
       }
-      if (count_hits) ++hits_[i];
+      if (count_hits) {
+        ++hits_[i];
+        alternatives_.note(i, rule.from, r.name);
+      }
       const rules::capture* joint = nullptr;
       for (const auto& c : caps)
         if (c.joint_index) joint = &c;
@@ -127,11 +133,14 @@ public:
 
   /// How many names rename rule `i` rewrote (counted routes only).
   std::size_t hits(std::size_t i) const { return hits_[i]; }
+  /// The `{a,b}` alternatives of the rename patterns that counted routes took.
+  const detail::alternative_hits& alternatives() const { return alternatives_; }
 
 private:
   const rules::ruleset& rules_;
   detail::rule_index index_;
   std::vector<std::size_t> hits_;
+  detail::alternative_hits alternatives_;
 };
 
 }  // namespace graft

@@ -78,24 +78,9 @@ public:
       if (out) out->clear();
       return true;
     }
-    // Cheap rejections first: most names fail on their length, literal prefix or literal suffix.
-    if (name.size() < min_size_) return false;
-    if (!prefix_.empty() && name.substr(0, prefix_.size()) != prefix_) return false;
-    if (!suffix_.empty() && name.substr(name.size() - suffix_.size()) != suffix_) return false;
-    // Captures are recorded as offsets into `name` (no allocation) and become strings on success.
-    span_capture local[8];
-    std::vector<span_capture> heap;
-    span_capture* caps = local;
-    if (captures_ > 8) {
-      heap.resize(captures_);
-      caps = heap.data();
-    }
-    // With two or more variable-length wildcards, remember which (token, position) pairs already
-    // failed: matching from there does not depend on earlier captures, so this bounds the work to
-    // tokens x positions instead of exponential backtracking.
-    std::vector<bool> failed;
-    if (variable_tokens_ >= 2) failed.assign(tokens_.size() * (name.size() + 1), false);
-    if (!match_from(0, name, 0, caps, failed.empty() ? nullptr : &failed)) return false;
+    span_buffer buffer(captures_);
+    const span_capture* caps = buffer.data();
+    if (!match_spans(name, buffer.data())) return false;
     if (out) {
       out->clear();
       out->reserve(captures_);
@@ -114,6 +99,34 @@ public:
     return true;
   }
 
+  /// One `{a,b}` alternative: its text and its byte offset in the pattern text.
+  struct alternative {
+    std::string text;        ///< the alternative as written
+    std::size_t offset = 0;  ///< where it starts in text()
+  };
+  /// Every `{a,b}` alternative, group after group, in the order written (empty: the pattern has none).
+  const std::vector<alternative>& alternatives() const noexcept { return alternatives_; }
+
+  /// Matches `name` like match() and sets `used[k]` for every alternative k (an index into
+  /// alternatives(); `used` has that many elements) the match takes. False, `used` untouched, when
+  /// `name` does not match. Meant to run only after match() succeeded, while some alternative is unused.
+  bool mark_alternatives(std::string_view name, std::vector<bool>& used) const {
+    if (alternatives_.empty()) return match(name);
+    span_buffer buffer(captures_);
+    if (!match_spans(name, buffer.data())) return false;
+    for (const auto& t : tokens_) {
+      if (t.kind != token_kind::alternatives) continue;
+      const span_capture& c = buffer.data()[t.slot];
+      const std::string_view taken = name.substr(c.begin, c.size);
+      for (std::size_t k = 0; k < t.alternatives.size(); ++k)
+        if (t.alternatives[k] == taken) {
+          used.at(t.first_alternative + k) = true;
+          break;
+        }
+    }
+    return true;
+  }
+
 private:
   enum class token_kind { literal, star, globstar, alternatives, joint };
   // For globstar: whether a '.' before / after it belongs to it (so `a.**` also matches `a`).
@@ -122,8 +135,9 @@ private:
     std::string text;                       // literal text, or joint set name
     std::vector<std::string> alternatives;  // {a,b}
     bool lead_dot = false, trail_dot = false;
-    std::size_t joint_count = 0;  // size of the joint set (0 = unbounded)
-    std::size_t slot = 0;         // capture number (0-based) of a wildcard token
+    std::size_t joint_count = 0;        // size of the joint set (0 = unbounded)
+    std::size_t slot = 0;               // capture number (0-based) of a wildcard token
+    std::size_t first_alternative = 0;  // alternatives: the index of its first one in alternatives_
   };
   // A capture as offsets into the matched name.
   struct span_capture {
@@ -133,6 +147,47 @@ private:
     bool joint = false;               // a `<set>` capture
     std::size_t joint_index = 0;
   };
+  // Room for a match's captures: on the stack for up to 8, else on the heap.
+  class span_buffer {
+  public:
+    explicit span_buffer(std::size_t n) {
+      if (n > 8) heap_.resize(n);
+    }
+    span_capture* data() noexcept { return heap_.empty() ? local_ : heap_.data(); }
+
+  private:
+    span_capture local_[8];
+    std::vector<span_capture> heap_;
+  };
+
+  /// A whole-name match of a pattern with wildcards, recording captures as offsets into `name` in `caps`.
+  bool match_spans(std::string_view name, span_capture* caps) const {
+    // Cheap rejections first: most names fail on their length, literal prefix or literal suffix.
+    if (name.size() < min_size_) return false;
+    if (!prefix_.empty() && name.substr(0, prefix_.size()) != prefix_) return false;
+    if (!suffix_.empty() && name.substr(name.size() - suffix_.size()) != suffix_) return false;
+    // With two or more variable-length wildcards, remember which (token, position) pairs already
+    // failed: matching from there does not depend on earlier captures, so this bounds the work to
+    // tokens x positions instead of exponential backtracking.
+    std::vector<bool> failed;
+    if (variable_tokens_ >= 2) failed.assign(tokens_.size() * (name.size() + 1), false);
+    return match_from(0, name, 0, caps, failed.empty() ? nullptr : &failed);
+  }
+
+  /// alternatives_ and each alternatives token's first index in it, from the tokens and the text.
+  void index_alternatives() {
+    std::size_t from = 0;
+    for (auto& t : tokens_) {
+      if (t.kind != token_kind::alternatives) continue;
+      std::size_t at = text_.find('{', from) + 1;
+      from = at;
+      t.first_alternative = alternatives_.size();
+      for (const auto& a : t.alternatives) {
+        alternatives_.push_back({a, at});
+        at += a.size() + 1;
+      }
+    }
+  }
 
   void parse(const joint_set_sizes& sizes) {
     const std::string& s = text_;
@@ -167,6 +222,7 @@ private:
     push(token{token_kind::literal, {}, {}, false, false, 0});  // flushes the last literal
     tokens_.pop_back();
     summarize();
+    index_alternatives();
   }
 
   /// `**` at `i`: absorbs a dot on each side when it stands as whole segments. Returns the next index.
@@ -361,6 +417,7 @@ private:
 
   std::string text_;
   std::vector<token> tokens_;
+  std::vector<alternative> alternatives_;  // every {a,b} alternative, in order
   std::string prefix_;
   std::string suffix_;        // the last literal token, when the pattern ends with one (and has others)
   std::size_t min_size_ = 0;  // no shorter name can match

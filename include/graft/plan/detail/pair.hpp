@@ -4,6 +4,7 @@
 /// the one reshape rule that matches (a channel layout or literal steps), or a conflict (the planner's
 /// third stage).
 
+#include <graft/plan/detail/alternatives.hpp>
 #include <graft/plan/detail/rule_index.hpp>
 #include <graft/plan/plan.hpp>
 #include <graft/plan/route.hpp>
@@ -41,6 +42,27 @@ inline std::string join_note(const std::string& a, const std::string& b) {
   return a + "; " + b;
 }
 
+/// True when the joints a map copies (same-named or renamed) come from the source in another order.
+inline bool map_reorders(const rules::joint_mapping& map) {
+  bool first = true;
+  std::size_t last = 0;
+  for (const auto& t : map.targets) {
+    if (t.how != rules::joint_source::kind::same_name && t.how != rules::joint_source::kind::renamed) continue;
+    if (!first && t.sources[0] <= last) return true;
+    first = false;
+    last = t.sources[0];
+  }
+  return false;
+}
+
+/// A joint segment's summary, with ", reordered" after its "N of M joints" when its map reorders.
+inline std::string joint_note(const rules::dim_selection& sel, std::size_t k) {
+  std::string note = sel.joint_summaries[k];
+  if (k < sel.joint_spans.size() && sel.joint_spans[k].map && map_reorders(*sel.joint_spans[k].map))
+    note.insert(std::min(note.find(';'), note.size()), ", reordered");
+  return note;
+}
+
 /// Builds the entries of source/destination pairs, reporting conflicts into a problem list.
 class pairer {
 public:
@@ -52,7 +74,9 @@ public:
         destination_(destination),
         problems_(problems),
         index_(pattern_index(rules.reshapes)),
-        hits_(rules.reshapes.size(), 0) {}
+        hits_(rules.reshapes.size(), 0),
+        alternatives_(rules.reshapes.size(),
+                      [&](std::size_t i) -> const rules::pattern& { return rules.reshapes[i].pat; }) {}
 
   /// The entry for a source/destination pair: copied, mapped or conflict.
   plan_entry pair(std::size_t s, std::size_t d, routed_name& route) {
@@ -73,6 +97,7 @@ public:
       const auto& r = rules_.reshapes[i];
       if (!r.pat.match(b.name)) return false;
       ++hits_[i];
+      alternatives_.note(i, r.pat, b.name);
       if (reshape) {
         e.rule = reshape->text();
         e.rule_where = reshape->where;
@@ -120,6 +145,8 @@ public:
 
   /// Tensors reshape rule `i` matched.
   std::size_t hits(std::size_t i) const { return hits_[i]; }
+  /// The `{a,b}` alternatives of the reshape patterns that matched a pair.
+  const alternative_hits& alternatives() const { return alternatives_; }
 
 private:
   void error(std::string message) { problems_.push_back({plan_problem::severity::error, std::move(message)}); }
@@ -155,7 +182,9 @@ private:
         const auto dim = static_cast<std::size_t>(layout.dim);
         laid[dim] = true;
         e.selections.push_back(rules::resolve_layout(layout, a.shape[dim], b.shape[dim], context(a, b)));
-        const auto& joint_notes = e.selections.back().joint_summaries;
+        std::vector<std::string> joint_notes;
+        for (std::size_t k = 0; k < e.selections.back().joint_summaries.size(); ++k)
+          joint_notes.push_back(joint_note(e.selections.back(), k));
         if (!joint_notes.empty()) {
           const bool same = std::all_of(joint_notes.begin(), joint_notes.end(),
                                         [&](const std::string& n) { return n == joint_notes[0]; });
@@ -215,6 +244,7 @@ private:
   std::vector<plan_problem>& problems_;
   rule_index index_;
   std::vector<std::size_t> hits_;
+  alternative_hits alternatives_;
 };
 
 }  // namespace detail

@@ -3,6 +3,7 @@
 /// The plan's policy checks, run once every tensor has an entry: strictness (unused sources, uncovered
 /// destinations), rules that matched nothing, and `expect` lines (the planner's last stage).
 
+#include <graft/plan/detail/alternatives.hpp>
 #include <graft/plan/detail/pair.hpp>
 #include <graft/plan/filters.hpp>
 #include <graft/plan/plan.hpp>
@@ -10,64 +11,213 @@
 #include <graft/rules/ruleset.hpp>
 
 #include <cstddef>
+#include <map>
+#include <set>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace graft::detail {
 
+/// The prefix ("module.") that every unused source name starts with when stripping it would land some
+/// of them on uncovered destinations, as a hint problem (none otherwise).
+inline void suggest_strip(plan& p, plan_problem::severity level, const std::vector<std::string>& unused,
+                          const std::vector<std::string>& uncovered) {
+  if (unused.empty() || uncovered.empty()) return;
+  const std::string prefix = unused[0].substr(0, unused[0].find('.') + 1);
+  if (prefix.empty() || prefix.size() == unused[0].size()) return;
+  for (const auto& n : unused)
+    if (n.compare(0, prefix.size(), prefix) != 0 || n.size() == prefix.size()) return;
+  const std::set<std::string_view> open(uncovered.begin(), uncovered.end());
+  std::size_t landing = 0;
+  for (const auto& n : unused) landing += open.count(std::string_view(n).substr(prefix.size()));
+  if (!landing) return;
+  std::string use;
+  if (prefix == "module.") use = " (or use \"wrappers/dataparallel.graft\")";
+  if (prefix == "1.") use = " (or use \"wrappers/fp16.graft\")";
+  p.problems.push_back({level,
+                        "every unused source tensor starts with '" + prefix + "', and " + std::to_string(landing) +
+                            " of them name a destination tensor without it: strip \"" + prefix + "\"" + use,
+                        plan_problem::subject::plan});
+}
+
 /// Strict mode: every unused source and every uncovered destination is an error (a warning when
-/// lenient), with a did-you-mean between the two lists.
+/// lenient), with a did-you-mean between the two lists, or the exclude that dropped a destination's
+/// same-named source. Each problem names its tensor and a group (the report folds groups).
 inline void report_strictness(plan& p, const std::vector<std::size_t>& uncovered) {
   const auto level = p.lenient ? plan_problem::severity::warning : plan_problem::severity::error;
   std::vector<std::string> uncovered_names;
   for (auto d : uncovered) uncovered_names.push_back(p.destination[d].name);
   std::vector<std::string> unused_names;
-  for (const auto& e : p.entries)
+  std::map<std::string, const plan_entry*> excluded;  // routed name -> its excluded entry
+  for (const auto& e : p.entries) {
     if (e.what == category::unused) unused_names.push_back(p.source[*e.source].name);
+    if (e.what == category::excluded && e.source)
+      excluded.emplace(e.renames.empty() ? p.source[*e.source].name : e.renames.back().after, &e);
+  }
   const bool suggest = unused_names.size() * uncovered_names.size() <= 4'000'000;
+  suggest_strip(p, level, unused_names, uncovered_names);
+  const std::string unused_group =
+      std::string("unused source tensors") + (p.lenient ? "" : " (exclude them, or plan with --lenient)");
   for (const auto& e : p.entries) {
     if (e.what != category::unused) continue;
     const std::string& name = p.source[*e.source].name;
     const std::string& routed = e.renames.empty() ? name : e.renames.back().after;
-    p.problems.push_back({level, "unused source tensor '" + name + "'" +
-                                     (routed != name ? " (renamed to '" + routed + "')" : std::string()) +
-                                     (suggest ? rules::did_you_mean(routed, uncovered_names) : std::string()) +
-                                     (p.lenient ? "" : " (exclude it, or plan with --lenient)")});
+    p.problems.push_back({level,
+                          "unused source tensor '" + name + "'" +
+                              (routed != name ? " (renamed to '" + routed + "')" : std::string()) +
+                              (suggest ? rules::did_you_mean(routed, uncovered_names) : std::string()) +
+                              (p.lenient ? "" : " (exclude it, or plan with --lenient)"),
+                          plan_problem::subject::tensor, name, unused_group});
   }
   for (auto d : uncovered) {
     const std::string& name = p.destination[d].name;
-    p.problems.push_back({level, "destination tensor '" + name + "' " + describe(p.destination[d]) + " gets no source" +
-                                     (suggest ? rules::did_you_mean(name, unused_names) : std::string()) +
-                                     (p.lenient ? "" : " (keep it, or plan with --lenient)")});
+    const std::string head = "destination tensor '" + name + "' " + describe(p.destination[d]) + " gets no source";
+    if (auto it = excluded.find(name); it != excluded.end() && !it->second->note.empty()) {
+      const plan_entry& x = *it->second;
+      const std::string why = x.note + (x.rule_where.known() ? " (" + x.rule_where.str() + ")" : std::string());
+      const std::string advice = p.lenient ? "" : " (keep it, or plan with --lenient)";
+      p.problems.push_back(
+          {level, head + advice + ": its same-named source is " + why, plan_problem::subject::tensor, name,
+           std::string("destination tensors get no source") +
+               (p.lenient ? "" : " (keep them, or plan with --lenient)") + ", their same-named sources being " + why});
+      continue;
+    }
+    p.problems.push_back(
+        {level,
+         head + (suggest ? rules::did_you_mean(name, unused_names) : std::string()) +
+             (p.lenient ? "" : " (keep it, or plan with --lenient)"),
+         plan_problem::subject::tensor, name,
+         std::string("destination tensors get no source") + (p.lenient ? "" : " (keep them, or plan with --lenient)")});
   }
 }
 
-/// Every rule that matched nothing is a warning (an error with strict_rules).
+/// The include list when it lets no source name through ("include \"a\" (file:line:col)", joined), or "".
+inline std::string closed_include_list(const plan& p, const rules::ruleset& rules, const filters& lists) {
+  if (rules.includes.empty() || p.source.empty()) return {};
+  std::string out;
+  for (std::size_t i = 0; i < rules.includes.size(); ++i) {
+    if (lists.include_hits(i)) return {};
+    out += (out.empty() ? "" : ", ") +
+           ("include \"" + rules.includes[i].pat.text() + "\" (" + rules.includes[i].where.str() + ")");
+  }
+  return out + (rules.includes.size() == 1 ? " lets" : " let") + " no tensor through";
+}
+
+/// A warning (an error with strict_rules) for each `{a,b}` alternative of `pat` (in `rule`, written at
+/// `where`) that no match took, when the pattern matched something.
+inline void report_unused_alternatives(plan& p, plan_problem::severity level, const std::string& rule,
+                                       const source_location& where, const rules::pattern& pat,
+                                       const alternative_hits& hits, std::size_t i) {
+  for (std::size_t k : hits.unused(i)) {
+    const auto& alt = pat.alternatives()[k];
+    p.problems.push_back({level,
+                          inside_string(where, alt.offset).str() + ": alternative \"" + alt.text + "\" of " + rule +
+                              " matches no tensor (every match takes another alternative)",
+                          plan_problem::subject::rule});
+  }
+}
+
+/// A reshape rule that matched no pair: "matches no tensor", or, when it names destination tensors that
+/// no source reaches, says so (the rule is right; the names upstream are not).
+inline void report_unreached_reshape(plan& p, plan_problem::severity level, const rules::reshape_rule& r) {
+  std::vector<std::string> names;
+  for (const auto& t : p.destination)
+    if (r.pat.match(t.name)) names.push_back(t.name);
+  if (names.empty()) {
+    p.problems.push_back({level, r.where.str() + ": " + r.text() + " matches no tensor", plan_problem::subject::rule});
+    return;
+  }
+  std::string listed;
+  for (std::size_t k = 0; k < names.size() && k < 3; ++k) listed += (k ? ", '" : "'") + names[k] + "'";
+  if (names.size() > 3) listed += " and " + std::to_string(names.size() - 3) + " more";
+  p.problems.push_back({level,
+                        r.where.str() + ": " + r.text() + " matches destination tensor" +
+                            (names.size() == 1 ? " " : "s ") + listed + " but no source tensor reaches " +
+                            (names.size() == 1 ? "it" : "them") + " (see the problems about those tensors)",
+                        plan_problem::subject::rule});
+}
+
+/// Every rule that matched nothing is a warning (an error with strict_rules), and so is every `{a,b}`
+/// alternative of a rule that no match took.
 inline void report_unused_rules(plan& p, const rules::ruleset& rules, const plan_options& options, const router& names,
                                 const filters& lists, const pairer& pairs) {
   const auto level = options.strict_rules ? plan_problem::severity::error : plan_problem::severity::warning;
   auto report = [&](const source_location& where, const std::string& text) {
-    p.problems.push_back({level, where.str() + ": " + text + " matches no tensor"});
+    p.problems.push_back({level, where.str() + ": " + text + " matches no tensor", plan_problem::subject::rule});
   };
-  for (std::size_t i = 0; i < rules.renames.size(); ++i)  // strip is optional: wrappers vary by checkpoint
-    if (!names.hits(i) && rules.renames[i].what == rules::name_rule::kind::rename)
-      report(rules.renames[i].where, rules.renames[i].text());
-  for (std::size_t i = 0; i < rules.includes.size(); ++i)
-    if (!lists.include_hits(i)) report(rules.includes[i].where, "include \"" + rules.includes[i].pat.text() + "\"");
-  for (std::size_t i = 0; i < rules.excludes.size(); ++i)
-    if (!lists.exclude_hits(i)) report(rules.excludes[i].where, "exclude \"" + rules.excludes[i].pat.text() + "\"");
+  for (std::size_t i = 0; i < rules.renames.size(); ++i) {  // strip is optional: wrappers vary by checkpoint
+    const rules::name_rule& r = rules.renames[i];
+    if (r.what != rules::name_rule::kind::rename) continue;
+    if (!names.hits(i))
+      report(r.where, r.text());
+    else
+      report_unused_alternatives(p, level, r.text(), r.where, r.from, names.alternatives(), i);
+  }
+  const auto patterns = [&](const std::vector<rules::located_pattern>& list, const char* word, auto hits,
+                            const alternative_hits& alternatives) {
+    for (std::size_t i = 0; i < list.size(); ++i) {
+      const std::string text = std::string(word) + " \"" + list[i].pat.text() + "\"";
+      if (!hits(i))
+        report(list[i].where, text);
+      else
+        report_unused_alternatives(p, level, text, list[i].where, list[i].pat, alternatives, i);
+    }
+  };
+  if (closed_include_list(p, rules, lists).empty())  // else check_moves_something names the whole list
+    patterns(
+        rules.includes, "include", [&](std::size_t i) { return lists.include_hits(i); }, lists.include_alternatives());
+  patterns(
+      rules.excludes, "exclude", [&](std::size_t i) { return lists.exclude_hits(i); }, lists.exclude_alternatives());
   for (std::size_t i = 0; i < rules.keeps.size(); ++i) {
     const std::string text = "keep \"" + rules.keeps[i].pat.text() + "\"";
     if (!lists.keep_matches(i)) {
       report(rules.keeps[i].where, text);
     } else if (!lists.keep_hits(i)) {
-      p.problems.push_back({level, rules.keeps[i].where.str() + ": " + text +
-                                       " matches only tensors that a source fills (keep does not override a "
-                                       "source: exclude the source to keep its destination)"});
+      p.problems.push_back({level,
+                            rules.keeps[i].where.str() + ": " + text +
+                                " matches only tensors that a source fills (keep does not override a "
+                                "source: exclude the source to keep its destination)",
+                            plan_problem::subject::rule});
     }
+    if (lists.keep_matches(i))
+      report_unused_alternatives(p, level, text, rules.keeps[i].where, rules.keeps[i].pat, lists.keep_alternatives(),
+                                 i);
   }
-  for (std::size_t i = 0; i < rules.reshapes.size(); ++i)
-    if (!pairs.hits(i)) report(rules.reshapes[i].where, rules.reshapes[i].text());
+  for (std::size_t i = 0; i < rules.reshapes.size(); ++i) {
+    const rules::reshape_rule& r = rules.reshapes[i];
+    if (!pairs.hits(i))
+      report_unreached_reshape(p, level, r);
+    else
+      report_unused_alternatives(p, level, r.text(), r.where, r.pat, pairs.alternatives(), i);
+  }
+}
+
+/// A plan that copies, maps and synthesizes nothing is an error (lenient plans, whose unused sources and
+/// uncovered destinations are already warnings, only when the include list is the cause), and so is an
+/// include list that lets no source name through; both name their cause first.
+inline void check_moves_something(plan& p, const rules::ruleset& rules, const filters& lists) {
+  const std::string closed = closed_include_list(p, rules, lists);
+  const std::size_t moved = p.count(category::copied) + p.count(category::mapped) + p.count(category::synthesized);
+  if (moved || p.entries.empty()) {
+    if (!closed.empty())
+      p.problems.push_back({plan_problem::severity::error,
+                            closed + " (no source name matches the include list, so every source is excluded)",
+                            plan_problem::subject::rule});
+    return;
+  }
+  std::string cause = closed;
+  if (cause.empty() && p.source.empty()) cause = "the source has no tensors";
+  if (cause.empty() && p.destination.empty()) cause = "the destination has no tensors";
+  if (cause.empty()) {
+    cause = "of " + std::to_string(p.source.size()) + " source tensors";
+    for (category c : {category::excluded, category::unused, category::conflict})
+      if (const std::size_t n = p.count(c)) cause += ", " + std::to_string(n) + " are " + category_name(c);
+    cause += "; no source tensor lands on a destination tensor";
+  }
+  if (p.lenient && closed.empty()) return;
+  p.problems.push_back({plan_problem::severity::error, "nothing is copied, mapped or synthesized: " + cause,
+                        plan_problem::subject::plan});
 }
 
 /// Checks every `expect` line against the plan's entries. Destination-side categories (copied, mapped,
@@ -76,9 +226,9 @@ inline void report_unused_rules(plan& p, const rules::ruleset& rules, const plan
 /// joint (`<set>` in its template) moves a tensor into the destination's joint numbering, so for a
 /// tensor such a rule matched (and for one a rename dropped) the name is the one that rule saw. Every
 /// source tensor is checked, paired ones too: `expect excluded` on a tensor that is copied fails.
-inline void check_expectations(plan& p, const rules::ruleset& rules) {
+inline void check_expectations(plan& p, const rules::ruleset& rules, const plan_options& options) {
   const auto error = [&](std::string message) {
-    p.problems.push_back({plan_problem::severity::error, std::move(message)});
+    p.problems.push_back({plan_problem::severity::error, std::move(message), plan_problem::subject::rule});
   };
   const auto writes_joint = [&](const rename_step& step) {
     for (const auto& r : rules.renames)
@@ -96,7 +246,10 @@ inline void check_expectations(plan& p, const rules::ruleset& rules) {
     }
     return name;
   };
-  for (const auto& x : rules.expects) {
+  alternative_hits alternatives(rules.expects.size(),
+                                [&](std::size_t i) -> const rules::pattern& { return rules.expects[i].pat; });
+  for (std::size_t i = 0; i < rules.expects.size(); ++i) {
+    const rules::expectation& x = rules.expects[i];
     const std::string rule = "expect " + category_name(x.expected) + " \"" + x.pat.text() + "\"";
     std::size_t matched = 0, failed = 0;
     std::string first_failures;
@@ -112,6 +265,7 @@ inline void check_expectations(plan& p, const rules::ruleset& rules) {
       }
       if (!x.pat.match(name)) continue;
       ++matched;
+      alternatives.note(i, x.pat, name);
       if (e.what == x.expected) continue;
       if (++failed > 3) continue;
       std::string what = "'" + (source_side ? p.source[*e.source].name : name) + "'";
@@ -126,7 +280,12 @@ inline void check_expectations(plan& p, const rules::ruleset& rules) {
             (failed > 3 ? " (and " + std::to_string(failed - 3) + " more)" : std::string()));
       continue;
     }
-    if (matched) continue;
+    if (matched) {
+      report_unused_alternatives(p,
+                                 options.strict_rules ? plan_problem::severity::error : plan_problem::severity::warning,
+                                 rule, x.where, x.pat, alternatives, i);
+      continue;
+    }
     if (!source_side) {
       error(x.where.str() + ": " + rule +
             " failed: no destination tensor matches (this category names destination tensors)");
