@@ -11,16 +11,12 @@
 
 using graft::category;
 using graft::plan_problem;
+using test::error;
+using test::has_problem;
 using test::t;
+using test::warning;
 
 namespace {
-bool has_problem(const graft::plan& p, plan_problem::severity level, const std::string& text) {
-  for (const auto& x : p.problems)
-    if (x.level == level && x.message.find(text) != std::string::npos) return true;
-  return false;
-}
-const auto error = plan_problem::severity::error;
-const auto warning = plan_problem::severity::warning;
 graft::plan_options strict_rules() {
   graft::plan_options o;
   o.strict_rules = true;

@@ -38,4 +38,13 @@ inline std::string problems(const graft::plan& p) {
   return out;
 }
 
+/// True when the plan has a problem of `level` whose message contains `text`.
+inline bool has_problem(const graft::plan& p, graft::plan_problem::severity level, const std::string& text) {
+  for (const auto& x : p.problems)
+    if (x.level == level && x.message.find(text) != std::string::npos) return true;
+  return false;
+}
+inline constexpr auto error = graft::plan_problem::severity::error;
+inline constexpr auto warning = graft::plan_problem::severity::warning;
+
 }  // namespace test

@@ -6,18 +6,10 @@
 
 using graft::category;
 using graft::dtype;
-using graft::plan_problem;
+using test::error;
+using test::has_problem;
 using test::t;
-
-namespace {
-bool has_problem(const graft::plan& p, plan_problem::severity level, const std::string& text) {
-  for (const auto& x : p.problems)
-    if (x.level == level && x.message.find(text) != std::string::npos) return true;
-  return false;
-}
-const auto error = plan_problem::severity::error;
-const auto warning = plan_problem::severity::warning;
-}  // namespace
+using test::warning;
 
 TEST_CASE("same name and shape is copied; every tensor lands in exactly one category", "[plan][semantics]") {
   auto p = graft::make_plan(test::rules_text(""), {t("a.w", {2, 3}), t("b.w", {4})}, {t("a.w", {2, 3}), t("b.w", {4})});
