@@ -37,6 +37,8 @@ TEST_CASE("the DEKR COCO -> CrowdPose policy", "[example][policy]") {
                                            "left_knee",     "right_knee",     "left_ankle", "right_ankle"};
   CHECK_THAT(plan, carries_only_joints("head_heatmap.1.weight", shared));
   CHECK_THAT(plan, carries_only_joints("transition_offset.0.weight", shared));
+  // Row by row: each joint from its COCO namesake, head and neck kept (15 channels per joint here).
+  CHECK_THAT(plan, takes_labels("transition_offset.0.weight", 0, {{"head", {}}, {"neck", {}}}));
 
   // Per-joint offset modules: head and neck are kept, the face joints' modules are dropped.
   CHECK_THAT(plan, keeps("offset_final_layer.{12,13}.*"));
@@ -48,4 +50,8 @@ TEST_CASE("a policy failure reads well", "[example][policy]") {
   // A deliberately wrong expectation, checked with Catch's matcher API directly.
   CHECK_FALSE(carries_joints("head_heatmap.1.weight", {"head"}).match(plan));
   CHECK_FALSE(copies("head_heatmap.1.weight").match(plan));
+  CHECK_FALSE(takes_labels("head_heatmap.1.weight", 0, {{"head", {"nose"}}}).match(plan));
+  CHECK_FALSE(takes_labels("head_heatmap.1.weight", 1, {}).match(plan));  // no layout on dim 1
+  CHECK_FALSE(takes_labels("head_heatmap.1.weight", 0, {{"head", {}}, {"neck", {}}, {"left_hip", {"right_hip"}}})
+                  .match(plan));
 }

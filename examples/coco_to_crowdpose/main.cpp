@@ -35,10 +35,10 @@ int main(int argc, char** argv) {
   try {
     graft::rules::load_options options;
     options.include_dirs.push_back(argv[1]);
-    // The shipped joint sets, and the head layouts of rules/pose/higherhrnet_coco_to_crowdpose.graft.
+    // The shipped joint sets and their map (head and neck kept), and the head layouts of
+    // rules/pose/higherhrnet_coco_to_crowdpose.graft.
     const auto rules = graft::rules::load_rules_text("coco_to_crowdpose.graft", R"(
-use "joints/coco.graft"
-use "joints/crowdpose.graft"
+use "joints/coco_to_crowdpose.graft"
 reshape "final_layers.0.{weight,bias}" { dim 0 = coco -> crowdpose, coco -> crowdpose }
 reshape "final_layers.1.{weight,bias}" { dim 0 = coco -> crowdpose }
 expect mapped "final_layers.**"

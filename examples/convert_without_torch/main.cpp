@@ -70,8 +70,7 @@ int main(int argc, char** argv) {
     graft::rules::load_options options;
     options.include_dirs.emplace_back(argv[1]);
     const auto rules = graft::rules::load_rules_text("head.graft", R"(
-use "joints/coco.graft"
-use "joints/crowdpose.graft"
+use "joints/coco_to_crowdpose.graft"
 reshape "final_layers.1.weight" { dim 0 = coco -> crowdpose }
 )",
                                                      options);

@@ -6,6 +6,7 @@
 ///     CHECK_THAT(plan, graft::testing::is_ok());
 ///     CHECK_THAT(plan, graft::testing::all_are("final_layers.**", graft::category::mapped));
 ///     CHECK_THAT(plan, graft::testing::carries_joints("final_layers.1.weight", {"left_shoulder", "right_ankle"}));
+///     CHECK_THAT(plan, graft::testing::takes_labels("final_layers.1.weight", 0, {{"head", {}}, {"neck", {}}}));
 ///     CHECK_THAT(plan, graft::testing::no_unused_sources());
 ///
 /// Works with Catch2 v3 and v2, and includes Catch2's test macros and matchers itself: v3's headers
@@ -13,6 +14,7 @@
 /// is on the include path, else v2's single header <catch2/catch.hpp>. A translation unit that has
 /// already included Catch2 gets the version it included (CATCH_VERSION_MAJOR). Torch-free.
 
+#include <graft/plan/labels.hpp>
 #include <graft/plan/plan.hpp>
 #include <graft/rules/pattern.hpp>
 
@@ -184,6 +186,79 @@ inline joints_matcher carries_joints(std::string tensor, std::vector<std::string
 /// As carries_joints, and every other joint keeps the destination's values.
 inline joints_matcher carries_only_joints(std::string tensor, std::vector<std::string> joints) {
   return joints_matcher(std::move(tensor), std::move(joints), true);
+}
+
+/// What a destination label's rows should take: source labels (one: a copy, several: their mean, none:
+/// kept).
+struct label_origin {
+  std::string label;                 ///< a destination label
+  std::vector<std::string> sources;  ///< the source labels its rows take
+};
+
+/// Matches when, in every joint segment of dimension `dim` of `tensor`, each destination label's rows
+/// take what `origins` says, and each label not listed takes its source namesake (none: kept). Reads
+/// the plan's row lists, as `expect labels` does.
+class labels_matcher : public detail::matcher_base<plan> {
+public:
+  labels_matcher(std::string tensor, std::int64_t dim, std::vector<label_origin> origins)
+      : tensor_(std::move(tensor)), dim_(dim), origins_(std::move(origins)) {}
+  bool match(const plan& p) const override {
+    problems_.clear();
+    const plan_entry* e = p.for_destination(tensor_);
+    const rules::dim_selection* sel = e ? selection_on(*e, dim_) : nullptr;
+    if (!sel || sel->joint_spans.empty()) {
+      problems_ = "\n  '" + tensor_ + "' has no joint layout on dim " + std::to_string(dim_);
+      return false;
+    }
+    for (const auto& span : sel->joint_spans) {
+      for (const auto& m : label_mismatches(*sel, span, expected_for(*span.map))) problems_ += "\n  " + m;
+    }
+    return problems_.empty();
+  }
+  std::string describe() const override {
+    return "takes the stated labels in dim " + std::to_string(dim_) + " of '" + tensor_ + "'" + problems_;
+  }
+
+private:
+  /// The map `actual` should be: namesakes, with the listed origins in their place.
+  rules::joint_mapping expected_for(const rules::joint_mapping& actual) const {
+    rules::joint_mapping want = actual;
+    const auto index = [](const std::vector<std::string>& list, const std::string& name) {
+      return static_cast<std::size_t>(std::find(list.begin(), list.end(), name) - list.begin());
+    };
+    for (std::size_t j = 0; j < want.to_joints.size(); ++j) {
+      const std::size_t same = index(want.from_joints, want.to_joints[j]);
+      want.targets[j].sources.clear();
+      if (same < want.from_joints.size()) want.targets[j].sources.push_back(same);
+    }
+    for (const auto& o : origins_) {
+      const std::size_t j = index(want.to_joints, o.label);
+      if (j == want.to_joints.size()) {
+        problems_ += "\n  '" + o.label + "' is not a label of " + want.to;
+        continue;
+      }
+      want.targets[j].sources.clear();
+      for (const auto& s : o.sources) {
+        const std::size_t from = index(want.from_joints, s);
+        if (from == want.from_joints.size())
+          problems_ += "\n  '" + s + "' is not a label of " + want.from;
+        else
+          want.targets[j].sources.push_back(from);
+      }
+    }
+    return want;
+  }
+
+  std::string tensor_;
+  std::int64_t dim_;
+  std::vector<label_origin> origins_;
+  mutable std::string problems_;
+};
+
+/// Dimension `dim` of `tensor` takes each listed label from the listed source labels (none: kept),
+/// and every other label from its source namesake.
+inline labels_matcher takes_labels(std::string tensor, std::int64_t dim, std::vector<label_origin> origins) {
+  return labels_matcher(std::move(tensor), dim, std::move(origins));
 }
 
 /// Matches when no source tensor is unused (every one is used or deliberately excluded).

@@ -124,7 +124,7 @@ TEST_CASE("host apply: copied tensors are zero-copy views named as the destinati
 }
 
 TEST_CASE("host apply: joint layouts on dim 0 and dim 1 place rows and keep the template's rows", "[io][host_apply]") {
-  const std::string rules = std::string(joints_ab) + R"(map a -> b { }
+  const std::string rules = std::string(joints_ab) + R"(map a -> b { keep w }
 reshape "w0" { dim 0 = a -> b }
 reshape "w1" { dim 1 = a -> b }
 reshape "w2" { dim 0 = a -> b; dim 1 = a -> b }
@@ -345,7 +345,7 @@ TEST_CASE("host apply: casts between dtypes keep exact values", "[io][host_apply
 }
 
 TEST_CASE("host apply: a layout with a cast keeps the template's rows in the destination dtype", "[io][host_apply]") {
-  const std::string rules = std::string(joints_ab) + "reshape \"i\" { dim 0 = a -> b }\n";
+  const std::string rules = std::string(joints_ab) + "map a -> b { keep w }\nreshape \"i\" { dim 0 = a -> b }\n";
   std::vector<tensor_record> src = {make_record<std::int32_t>("i", {3}, dtype::int32, {-5, 6, 2147483647})};
   std::vector<tensor_record> dst = {
       make_record<std::int64_t>("i", {3}, dtype::int64, {11, 22, 5000000000LL})};  // not an int32 value

@@ -7,8 +7,8 @@
 namespace ast = graft::dsl::ast;
 
 namespace {
-template <typename T>
-const T& as(const ast::statement& s) {
+template <typename T, typename Variant>
+const T& as(const Variant& s) {
   const T* p = boost::get<T>(&s);
   REQUIRE(p != nullptr);
   return *p;
@@ -22,6 +22,7 @@ joints coco = [nose, left_eye,
 map coco -> crowdpose {
   head = nose
   neck = mean(left_shoulder, right_shoulder); top = nose, chin = mean(nose)
+  keep ear, eye; keep brow
 }
 )");
   REQUIRE(f.size() == 3);
@@ -33,14 +34,37 @@ map coco -> crowdpose {
   const auto& m = as<ast::map_stmt>(f[2]);
   CHECK(m.from.text == "coco");
   CHECK(m.to.text == "crowdpose");
-  REQUIRE(m.entries.size() == 4);
-  CHECK(m.entries[0].target.text == "head");
-  CHECK_FALSE(m.entries[0].source.mean);
-  CHECK(m.entries[0].source.joints.at(0).text == "nose");
-  CHECK(m.entries[1].source.mean);
-  CHECK(m.entries[1].source.joints.size() == 2);
-  CHECK(m.entries[3].source.mean);
-  CHECK(m.entries[3].source.joints.size() == 1);
+  REQUIRE(m.entries.size() == 6);
+  const auto entry = [&](std::size_t i) { return as<ast::map_entry>(m.entries.at(i)); };
+  CHECK(entry(0).target.text == "head");
+  CHECK_FALSE(entry(0).source.mean);
+  CHECK(entry(0).source.joints.at(0).text == "nose");
+  CHECK(entry(1).source.mean);
+  CHECK(entry(1).source.joints.size() == 2);
+  CHECK(entry(3).source.mean);
+  CHECK(entry(3).source.joints.size() == 1);
+  const auto& keep = as<ast::map_keep>(m.entries.at(4));
+  REQUIRE(keep.labels.size() == 2);
+  CHECK(keep.labels[1].text == "eye");
+  CHECK(as<ast::map_keep>(m.entries.at(5)).labels.at(0).text == "brow");
+}
+
+TEST_CASE("expect labels", "[dsl][parse]") {
+  auto f = graft::dsl::parse("l.graft", R"(expect labels "fc.{weight,bias}", "head.*" dim 1 = a -> b { x = y; keep z }
+expect labels "g" dim 0 = a -> b {}
+expect kept "k"
+)");
+  REQUIRE(f.size() == 3);
+  const auto& x = as<ast::expect_labels_stmt>(f[0]);
+  REQUIRE(x.patterns.size() == 2);
+  CHECK(x.patterns[1].text == "head.*");
+  CHECK(x.dim == 1);
+  CHECK(x.from.text == "a");
+  CHECK(x.to.text == "b");
+  REQUIRE(x.entries.size() == 2);
+  CHECK(as<ast::map_keep>(x.entries[1]).labels.at(0).text == "z");
+  CHECK(as<ast::expect_labels_stmt>(f[1]).entries.empty());
+  CHECK(as<ast::expect_stmt>(f[2]).expected == graft::category::kept);
 }
 
 TEST_CASE("strip, rename, include, exclude, keep", "[dsl][parse]") {

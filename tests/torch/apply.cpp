@@ -140,8 +140,7 @@ TEST_CASE("DEKR: heatmap head, 15 offset channels per joint, per-joint modules",
 
 TEST_CASE("functional: a 1x1-conv head gives identical outputs for the shared joints", "[torch][apply][functional]") {
   // A HigherHRNet-style final layer: 32 features -> K heatmaps.
-  auto r = test::rules_text(R"(use "joints/coco.graft"
-use "joints/crowdpose.graft"
+  auto r = test::rules_text(R"(use "joints/coco_to_crowdpose.graft"
 reshape "final_layers.1.{weight,bias}" { dim 0 = coco -> crowdpose })");
   at::manual_seed(7);
   const at::Tensor x = at::randn({2, 32, 16, 16});
@@ -426,8 +425,7 @@ reshape "hm" { dim 0 = a -> b }
     CHECK(at::allclose(hm.cpu()[3], (s[1] + s[2]) / 2));
   }
   SECTION("torch::nn::Module moved to the GPU: parameters stay there and keep requires_grad") {
-    auto r = test::rules_text(R"(use "joints/coco.graft"
-use "joints/crowdpose.graft"
+    auto r = test::rules_text(R"(use "joints/coco_to_crowdpose.graft"
 reshape "conv.{weight,bias}" { dim 0 = coco -> crowdpose })");
     struct model : torch::nn::Module {
       torch::nn::Conv2d conv{nullptr};

@@ -61,12 +61,24 @@ struct map_entry {
   joint_source source;
 };
 
-/// `map FROM -> TO { entries }`.
+/// `keep a, b` inside a map block: destination labels acknowledged to have no source.
+struct map_keep {
+  offset_t offset = 0;
+  std::vector<ident> labels;
+};
+
+/// One item of a map block.
+struct map_item : boost::spirit::x3::variant<map_entry, map_keep> {
+  using base_type::base_type;
+  using base_type::operator=;
+};
+
+/// `map FROM -> TO { items }`.
 struct map_stmt {
   offset_t offset = 0;
   ident from;
   ident to;
-  std::vector<map_entry> entries;
+  std::vector<map_item> entries;
 };
 
 /// `strip "prefix."`.
@@ -166,6 +178,18 @@ struct expect_stmt {
   std::vector<string_lit> patterns;
 };
 
+/// `expect labels "pattern", ... dim D = FROM -> TO { items }`: where each destination label's rows
+/// come from, in dimension D of the matching tensors.
+struct expect_labels_stmt {
+  offset_t offset = 0;
+  std::vector<string_lit> patterns;
+  offset_t dim_offset = 0;
+  std::int64_t dim = 0;
+  ident from;
+  ident to;
+  std::vector<map_item> entries;
+};
+
 /// `mode strict|lenient`.
 struct mode_stmt {
   offset_t offset = 0;
@@ -174,7 +198,7 @@ struct mode_stmt {
 
 /// Any statement.
 struct statement : boost::spirit::x3::variant<use_stmt, joints_stmt, map_stmt, strip_stmt, rename_stmt, filter_stmt,
-                                              reshape_stmt, expect_stmt, mode_stmt> {
+                                              reshape_stmt, expect_labels_stmt, expect_stmt, mode_stmt> {
   using base_type::base_type;
   using base_type::operator=;
 };

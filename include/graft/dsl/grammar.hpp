@@ -151,7 +151,7 @@ inline const vocabulary_symbols plan_mode_words{plan_mode_table};
 inline const std::string shape_op_rule_name = words_of(shape_op_table);
 inline const std::string reshape_op_rule_name =
     "a reshape operation (dim, " + words_of(shape_op_table, ", ") + ") or '}'";
-inline const std::string category_rule_name = "a category (" + words_of(category_table, ", ") + ")";
+inline const std::string category_rule_name = "a category (" + words_of(category_table, ", ") + ") or labels";
 inline const std::string plan_mode_rule_name = words_of(plan_mode_table);
 inline const std::string filter_rule_name = words_of(filter_table);
 inline const std::string count_rule_name = words_of(count_table);
@@ -184,6 +184,8 @@ struct use_id;
 struct joints_id;
 struct joint_source_id;
 struct map_entry_id;
+struct map_keep_id;
+struct map_item_id;
 struct map_id;
 struct strip_id;
 struct rename_id;
@@ -199,6 +201,7 @@ struct shape_op_id;
 struct reshape_op_id;
 struct reshape_id;
 struct expect_id;
+struct expect_labels_id;
 struct mode_id;
 struct statement_id;
 struct file_id;
@@ -212,7 +215,9 @@ inline const x3::rule<dim_index_id, std::int64_t> dim_index = "a dimension (a wh
 inline const x3::rule<use_id, ast::use_stmt> use_stmt = "use";
 inline const x3::rule<joints_id, ast::joints_stmt> joints_stmt = "joints";
 inline const x3::rule<joint_source_id, ast::joint_source> joint_source = "a joint name or mean(...)";
-inline const x3::rule<map_entry_id, ast::map_entry> map_entry = "a map entry (joint = source) or '}'";
+inline const x3::rule<map_entry_id, ast::map_entry> map_entry = "a map entry (label = source, keep labels) or '}'";
+inline const x3::rule<map_keep_id, ast::map_keep> map_keep = "keep";
+inline const x3::rule<map_item_id, ast::map_item> map_item = "a map entry (label = source, keep labels) or '}'";
 inline const x3::rule<map_id, ast::map_stmt> map_stmt = "map";
 inline const x3::rule<strip_id, ast::strip_stmt> strip_stmt = "strip";
 inline const x3::rule<rename_id, ast::rename_stmt> rename_stmt = "rename";
@@ -230,6 +235,7 @@ inline const x3::rule<shape_op_id, ast::shape_op> shape_op = shape_op_rule_name.
 inline const x3::rule<reshape_op_id, ast::reshape_op> reshape_op = reshape_op_rule_name.c_str();
 inline const x3::rule<reshape_id, ast::reshape_stmt> reshape_stmt = "reshape";
 inline const x3::rule<expect_id, ast::expect_stmt> expect_stmt = "expect";
+inline const x3::rule<expect_labels_id, ast::expect_labels_stmt> expect_labels_stmt = "expect labels";
 inline const x3::rule<mode_id, ast::mode_stmt> mode_stmt = "mode";
 inline const x3::rule<statement_id, ast::statement> statement = statement_rule_name.c_str();
 inline const x3::rule<file_id, ast::file> file = "a rules file";
@@ -259,8 +265,12 @@ inline const auto joints_stmt_def = here >> keyword("joints") > ident > equals >
 inline const auto joint_source_def = (keyword("mean") >> x3::attr(true) > open_paren > ident_list > close_paren) |
                                      (x3::attr(false) >> x3::repeat(1)[ident]);
 inline const auto map_entry_def = ident > equals > joint_source;
-inline const auto map_stmt_def = here >> keyword("map") > ident > arrow > ident > open_brace >
-                                 *(((!x3::lit('}')) > map_entry) >> -(x3::lit(';') | x3::lit(','))) > close_brace;
+inline const auto map_keep_def = here >> keyword("keep") > ident_list;
+inline const auto map_item_def = map_keep | map_entry;
+/// `{ item [;|,] ... }`: the body of a map block (and of `expect labels`).
+inline const auto map_body = x3::rule<struct map_body_tag, std::vector<ast::map_item>>{"'{'"} =
+    open_brace > *(((!x3::lit('}')) > map_item) >> -(x3::lit(';') | x3::lit(','))) > close_brace;
+inline const auto map_stmt_def = here >> keyword("map") > ident > arrow > ident > map_body;
 inline const auto strip_stmt_def = here >> keyword("strip") > string_lit;
 inline const auto rename_stmt_def = here >> keyword("rename") > string_lit > arrow > string_lit;
 inline const auto filter_stmt_def = here >> whole_word(filter_kind_words) > string_list;
@@ -283,14 +293,17 @@ inline const auto category_word = x3::rule<struct category_word_tag, ast::catego
 inline const auto mode_word = x3::rule<struct mode_word_tag, ast::plan_mode>{plan_mode_rule_name.c_str()} =
     whole_word(plan_mode_words);
 inline const auto expect_stmt_def = here >> keyword("expect") > category_word > string_list;
+inline const auto dim_word = x3::rule<struct dim_word_tag>{"dim (dim D = A -> B)"} = keyword("dim");
+inline const auto expect_labels_stmt_def = here >> (keyword("expect") >> keyword("labels")) > string_list > here >
+                                           dim_word > dim_index > equals > ident > arrow > ident > map_body;
 inline const auto mode_stmt_def = here >> keyword("mode") > mode_word;
 inline const auto statement_def =
-    use_stmt | joints_stmt | map_stmt | strip_stmt | rename_stmt | filter_stmt | reshape_stmt | expect_stmt | mode_stmt;
+    use_stmt | joints_stmt | map_stmt | strip_stmt | rename_stmt | filter_stmt | reshape_stmt | expect_labels_stmt | expect_stmt | mode_stmt;
 inline const auto file_def = *((!x3::eoi) > statement);
 
 BOOST_SPIRIT_DEFINE(name_text, ident, string_body, string_lit, count, dim_index, use_stmt, joints_stmt, joint_source,
-                    map_entry, map_stmt, strip_stmt, rename_stmt, filter_stmt, keep_segment, count_segment,
+                    map_entry, map_keep, map_item, map_stmt, strip_stmt, rename_stmt, filter_stmt, keep_segment, count_segment,
                     joint_segment, grouped_segment, blocked_segment, segment, dim_op, shape_op, reshape_op,
-                    reshape_stmt, expect_stmt, mode_stmt, statement, file)
+                    reshape_stmt, expect_labels_stmt, expect_stmt, mode_stmt, statement, file)
 
 }  // namespace graft::dsl::grammar

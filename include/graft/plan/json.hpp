@@ -21,6 +21,39 @@ inline void write_tensor(json_writer& w, const tensor_meta& t) {
   w.end_object();
 }
 
+/// "labels": each label map the rules use: for every destination label the source labels it takes
+/// (none: kept, with "acknowledged" when the map's `keep` lists it), and the source labels dropped.
+inline void write_label_maps(json_writer& w, const plan& p) {
+  w.key("labels").begin_array();
+  for (const auto& m : p.label_maps) {
+    w.begin_object();
+    w.key("from").value(m->from);
+    w.key("to").value(m->to);
+    w.key("map_at");
+    if (m->where.known())
+      w.value(m->where.str());
+    else
+      w.null();
+    w.key("destination").begin_array();
+    for (std::size_t j = 0; j < m->targets.size(); ++j) {
+      const auto& t = m->targets[j];
+      w.begin_object();
+      w.key("label").value(m->to_joints[j]);
+      w.key("sources").begin_array();
+      for (auto s : t.sources) w.value(m->from_joints[s]);
+      w.end_array();
+      w.key("acknowledged").value(t.acknowledged);
+      w.end_object();
+    }
+    w.end_array();
+    w.key("dropped").begin_array();
+    for (auto a : m->dropped()) w.value(m->from_joints[a]);
+    w.end_array();
+    w.end_object();
+  }
+  w.end_array();
+}
+
 }  // namespace detail
 
 /// The whole plan as one JSON document.
@@ -122,6 +155,7 @@ inline std::string format_json(const plan& p) {
     w.end_object();
   }
   w.end_array();
+  detail::write_label_maps(w, p);
   w.end_object();
   return w.str() + "\n";
 }

@@ -3,9 +3,10 @@
 /// make_plan(): compiles a ruleset against source and destination name/shape sets. Torch-free. The
 /// stages: names through the strip/rename rules (route.hpp), the include/exclude/keep lists
 /// (filters.hpp), pairs and their reshape rules (pair.hpp), per-joint synthesis (here), policy checks
-/// (policy.hpp).
+/// (policy.hpp, label_policy.hpp).
 
 #include <graft/error.hpp>
+#include <graft/plan/detail/label_policy.hpp>
 #include <graft/plan/detail/pair.hpp>
 #include <graft/plan/detail/policy.hpp>
 #include <graft/plan/filters.hpp>
@@ -137,7 +138,9 @@ public:
 
     report_strictness(out_, uncovered_);
     report_unused_rules(out_, rules_, options_, names_, lists_, pairs_);
+    check_label_maps(out_, rules_);
     check_expectations(out_, rules_, options_);
+    check_label_expectations(out_, rules_, options_);
     check_moves_something(out_, rules_, lists_);
     // Causes before their effects: the plan as a whole, then rules, then single tensors.
     std::stable_sort(out_.problems.begin(), out_.problems.end(),

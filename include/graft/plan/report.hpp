@@ -3,6 +3,7 @@
 /// The human plan report: totals per category, folded name groups, mapped tensors, every problem.
 
 #include <graft/plan/fold.hpp>
+#include <graft/plan/labels.hpp>
 #include <graft/plan/plan.hpp>
 
 #include <map>
@@ -136,6 +137,11 @@ inline std::string format_report(const plan& p, const report_options& options = 
         out += line + "\n";
       }
     }
+  }
+
+  if (!p.label_maps.empty()) {
+    out += "\nlabels:\n";
+    for (const auto& m : p.label_maps) out += "  " + label_map_line(*m) + "\n";
   }
 
   const std::size_t errors = p.count(plan_problem::severity::error);

@@ -39,6 +39,7 @@ struct joint_source {
   };
   kind how = kind::none;
   std::vector<std::size_t> sources;  ///< indices into the source set
+  bool acknowledged = false;         ///< none: listed in the map's `keep` (its values are meant to stay)
 };
 
 /// A resolved `map A -> B`: for every joint of B, where it comes from in A.
@@ -59,6 +60,25 @@ struct joint_mapping {
         return j;
     }
     return std::nullopt;
+  }
+
+  /// The destination joints without a source that no `keep` acknowledges (strict plans refuse them).
+  std::vector<std::size_t> unacknowledged() const {
+    std::vector<std::size_t> out;
+    for (std::size_t j = 0; j < targets.size(); ++j)
+      if (targets[j].how == joint_source::kind::none && !targets[j].acknowledged) out.push_back(j);
+    return out;
+  }
+
+  /// The source joints that no destination joint takes, in source order.
+  std::vector<std::size_t> dropped() const {
+    std::vector<bool> used(from_joints.size(), false);
+    for (const auto& t : targets)
+      for (auto s : t.sources) used[s] = true;
+    std::vector<std::size_t> out;
+    for (std::size_t a = 0; a < used.size(); ++a)
+      if (!used[a]) out.push_back(a);
+    return out;
   }
 
   /// Number of destination joints that receive values from the source.

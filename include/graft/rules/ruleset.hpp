@@ -62,6 +62,24 @@ struct expectation {
   source_location where;
 };
 
+/// A place where a rule uses a label map: a layout segment (`coco -> crowdpose`) or a rename template
+/// that writes `<set>`. Strict plans check the maps used (every label without a source acknowledged).
+struct map_use {
+  std::shared_ptr<const joint_mapping> map;
+  source_location where;
+};
+
+/// An `expect labels "pattern" dim D = A -> B { ... }` line: in dimension D of every matching
+/// destination tensor, each B label's rows come from the A labels `expected` says (the same-named one
+/// unless listed; none for `keep`).
+struct label_expectation {
+  pattern pat;
+  source_location where;                          ///< the pattern
+  std::int64_t dim = 0;                           ///< the dimension
+  std::shared_ptr<const joint_mapping> expected;  ///< where each B label's rows should come from
+  source_location statement;                      ///< the `expect` word
+};
+
 /// Everything a set of rules files says, validated and ready to plan with.
 struct ruleset {
   std::vector<std::string> files;                          ///< files loaded, imports first
@@ -73,6 +91,8 @@ struct ruleset {
   std::vector<located_pattern> keeps;                      ///< keep patterns
   std::vector<reshape_rule> reshapes;                      ///< reshape rules
   std::vector<expectation> expects;                        ///< expect lines
+  std::vector<label_expectation> label_expects;            ///< expect labels lines (one per pattern)
+  std::vector<map_use> map_uses;                           ///< where rules use maps, in file order
   std::optional<plan_mode> mode;                           ///< `mode` if any file said it
 
   /// A joint set by name.

@@ -105,6 +105,46 @@ private:
     return m;
   }
 
+  /// The map A -> B that a map block (or an `expect labels` block) describes: the same-name map with
+  /// the block's items applied. `what` names the statement in messages.
+  std::shared_ptr<joint_mapping> block_map(const loaded_file& f, const joint_set& a, const joint_set& b,
+                                           const std::vector<dsl::ast::map_item>& items, const char* what) const {
+    auto m = same_name_map(a, b);
+    std::set<std::string> assigned;
+    const auto target_of = [&](const dsl::ast::ident& label) {
+      auto target = b.index_of(label.text);
+      if (!target)
+        throw rules_error(at(f, label.offset), "'" + label.text + "' is not a joint of '" + b.name + "'" +
+                                                   did_you_mean(label.text, b.joints));
+      if (!assigned.insert(label.text).second)
+        throw rules_error(at(f, label.offset), "joint '" + label.text + "' is assigned twice in this " + what);
+      return *target;
+    };
+    for (const auto& item : items) {
+      if (const auto* keep = boost::get<dsl::ast::map_keep>(&item)) {
+        for (const auto& label : keep->labels) {
+          joint_source t;
+          t.acknowledged = true;
+          m->targets[target_of(label)] = t;
+        }
+        continue;
+      }
+      const auto& entry = boost::get<dsl::ast::map_entry>(item);
+      const std::size_t target = target_of(entry.target);
+      joint_source t;
+      t.how = entry.source.mean ? joint_source::kind::mean : joint_source::kind::renamed;
+      for (const auto& src : entry.source.joints) {
+        auto i = a.index_of(src.text);
+        if (!i)
+          throw rules_error(at(f, src.offset),
+                            "'" + src.text + "' is not a joint of '" + a.name + "'" + did_you_mean(src.text, a.joints));
+        t.sources.push_back(*i);
+      }
+      m->targets[target] = std::move(t);
+    }
+    return m;
+  }
+
   void collect_maps(const loaded_file& f) {
     for (const auto& stmt : f.syntax) {
       const auto* ms = boost::get<dsl::ast::map_stmt>(&stmt);
@@ -114,30 +154,40 @@ private:
       const source_location where = at(f, ms->offset);
       if (auto prior = out_.find_map(a.name, b.name))
         throw rules_error(where, "map " + a.name + " -> " + b.name + " is already defined at " + prior->where.str());
-      auto m = same_name_map(a, b);
+      auto m = block_map(f, a, b, ms->entries, "map");
       m->where = where;
-      std::set<std::string> assigned;
-      for (const auto& entry : ms->entries) {
-        auto target = b.index_of(entry.target.text);
-        if (!target)
-          throw rules_error(at(f, entry.target.offset), "'" + entry.target.text + "' is not a joint of '" + b.name +
-                                                            "'" + did_you_mean(entry.target.text, b.joints));
-        if (!assigned.insert(entry.target.text).second)
-          throw rules_error(at(f, entry.target.offset),
-                            "joint '" + entry.target.text + "' is assigned twice in this map");
-        joint_source t;
-        t.how = entry.source.mean ? joint_source::kind::mean : joint_source::kind::renamed;
-        for (const auto& src : entry.source.joints) {
-          auto i = a.index_of(src.text);
-          if (!i)
-            throw rules_error(at(f, src.offset), "'" + src.text + "' is not a joint of '" + a.name + "'" +
-                                                     did_you_mean(src.text, a.joints));
-          t.sources.push_back(*i);
-        }
-        m->targets[*target] = std::move(t);
-      }
       out_.maps.push_back(std::move(m));
     }
+  }
+
+  /// `expect labels "p", ... dim D = A -> B { ... }`: one label_expectation per pattern. Every B label
+  /// without an A namesake must be listed: the expectation states each label's origin.
+  void compile_label_expectation(const loaded_file& f, const dsl::ast::expect_labels_stmt& x) {
+    const joint_set& a = require_set(f, x.from);
+    const joint_set& b = require_set(f, x.to);
+    if (x.dim < 0) throw rules_error(at(f, x.dim_offset), "dim must be 0 or more, not " + std::to_string(x.dim));
+    auto expected = block_map(f, a, b, x.entries, "expectation");
+    expected->where = at(f, x.offset);
+    std::vector<std::string> unstated;
+    for (std::size_t j = 0; j < expected->targets.size(); ++j) {
+      const joint_source& t = expected->targets[j];
+      if (t.how == joint_source::kind::none && !t.acknowledged) unstated.push_back(b.joints[j]);
+    }
+    if (!unstated.empty()) {
+      std::string quoted, plain;
+      for (const auto& u : unstated) {
+        quoted += (quoted.empty() ? "'" : ", '") + u + "'";
+        plain += (plain.empty() ? "" : ", ") + u;
+      }
+      const bool one = unstated.size() == 1;
+      throw rules_error(at(f, x.from.offset),
+                        "expect labels: " + b.name + (one ? " joint " : " joints ") + quoted +
+                            (one ? " has" : " have") + " no namesake in " + a.name + ": say where " +
+                            (one ? "its" : "their") + " rows come from ('keep " + plain + "', or '" + unstated[0] +
+                            " = " + a.name + "_joint')");
+    }
+    for (auto& p : compile_patterns(f, x.patterns))
+      out_.label_expects.push_back({std::move(p.pat), p.where, x.dim, expected, at(f, x.offset)});
   }
 
   pattern compile_pattern(const loaded_file& f, const dsl::ast::string_lit& s) const {
@@ -168,6 +218,7 @@ private:
     seg.repeat = repeat;
     seg.block_major = block_major;
     seg.where = at(f, offset);
+    out_.map_uses.push_back({seg.map, seg.where});
     if (repeat < 1) throw rules_error(seg.where, "a joint layout repeats at least once, not " + std::to_string(repeat));
     return seg;
   }
@@ -271,7 +322,9 @@ private:
           const std::string& to_text = rename->replacement.text;
           for (std::size_t i = to_text.find('<'); i != std::string::npos; i = to_text.find('<', i + 1)) {
             const std::string target = to_text.substr(i + 1, to_text.find('>', i) - i - 1);
-            if (target != sets[0]) implicit_map(*out_.find_set(sets[0]), *out_.find_set(target));
+            if (target != sets[0])
+              out_.map_uses.push_back({implicit_map(*out_.find_set(sets[0]), *out_.find_set(target)),
+                                       in_string(f, rename->replacement, i)});
           }
         }
         out_.renames.push_back(std::move(r));
@@ -309,6 +362,8 @@ private:
       } else if (const auto* expect = boost::get<ast::expect_stmt>(&stmt)) {
         for (auto& p : compile_patterns(f, expect->patterns))
           out_.expects.push_back({expect->expected, std::move(p.pat), p.where});
+      } else if (const auto* labels = boost::get<ast::expect_labels_stmt>(&stmt)) {
+        compile_label_expectation(f, *labels);
       } else if (const auto* mode = boost::get<ast::mode_stmt>(&stmt)) {
         out_.mode = mode->mode;
       }
