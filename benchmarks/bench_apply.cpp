@@ -51,7 +51,7 @@ std::string joint_sets_text() {
   for (int j = 0; j < 20; ++j) a += (j ? ", j" : "j") + std::to_string(j);
   for (int j = 14; j >= 0; --j) b += (j != 14 ? ", j" : "j") + std::to_string(j * 19 / 14);
   for (int j = 0; j < 10; ++j) c += (j ? ", j" : "j") + std::to_string(2 * j);
-  return a + "]\n" + b + "]\n" + c + ", new0, new1]\n";
+  return a + "]\n" + b + "]\n" + c + ", new0, new1]\nmap a -> c { keep new0, new1 }\n";
 }
 
 struct single_entry {

@@ -52,6 +52,6 @@ TEST_CASE("a policy failure reads well", "[example][policy]") {
   CHECK_FALSE(copies("head_heatmap.1.weight").match(plan));
   CHECK_FALSE(takes_labels("head_heatmap.1.weight", 0, {{"head", {"nose"}}}).match(plan));
   CHECK_FALSE(takes_labels("head_heatmap.1.weight", 1, {}).match(plan));  // no layout on dim 1
-  CHECK_FALSE(takes_labels("head_heatmap.1.weight", 0, {{"head", {}}, {"neck", {}}, {"left_hip", {"right_hip"}}})
-                  .match(plan));
+  CHECK_FALSE(
+      takes_labels("head_heatmap.1.weight", 0, {{"head", {}}, {"neck", {}}, {"left_hip", {"right_hip"}}}).match(plan));
 }

@@ -30,6 +30,7 @@
 #include <graft/plan/filters.hpp>
 #include <graft/plan/fold.hpp>
 #include <graft/plan/json.hpp>
+#include <graft/plan/labels.hpp>
 #include <graft/plan/plan.hpp>
 #include <graft/plan/planner.hpp>
 #include <graft/plan/report.hpp>

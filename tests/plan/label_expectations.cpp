@@ -26,7 +26,8 @@ expect labels "fc.{weight,bias}" dim 0 = a -> b { w = mean(y, x) }
   CHECK(p.problems.empty());
 }
 
-TEST_CASE("expect labels fails naming the label, its row, what it takes and what was expected", "[plan][labels][expect]") {
+TEST_CASE("expect labels fails naming the label, its row, what it takes and what was expected",
+          "[plan][labels][expect]") {
   SECTION("a label the map fills but the expectation keeps") {
     auto r = test::rules_text(std::string(sets) + R"(map a -> b { w = y }
 reshape "fc.{weight,bias}" { dim 0 = a -> b }

@@ -1,9 +1,9 @@
 // Label-level strictness: a destination label that a used map leaves without a source must be
 // acknowledged (`keep` in the map); the report lists every map's kept and dropped labels by name.
 
+#include <graft/plan/json.hpp>
 #include <graft/plan/planner.hpp>
 #include <graft/plan/report.hpp>
-#include <graft/plan/json.hpp>
 
 #include "plan/plan_helpers.hpp"
 #include "support/catch.hpp"
@@ -12,7 +12,8 @@ using test::t;
 
 namespace {
 // A 10-class head cut from a 12-class one: `golden_retreiver` is misspelled in the destination set.
-const char* const classes = R"(joints animals = [cat, dog, golden_retriever, tabby, lion, tiger, bear, wolf, fox, otter, seal, hare]
+const char* const classes =
+    R"(joints animals = [cat, dog, golden_retriever, tabby, lion, tiger, bear, wolf, fox, otter, seal, hare]
 joints pets = [dog, cat, golden_retreiver, tabby, hare, fox, otter, seal, wolf, bear]
 )";
 graft::tensor_set head(std::int64_t classes_count) {
@@ -25,7 +26,8 @@ TEST_CASE("a destination label without a source fails a strict plan, with a did-
   auto p = graft::make_plan(r, head(12), head(10));
   CHECK_FALSE(p.ok());
   CHECK(test::has_problem(p, test::error,
-                          "test.graft:3:38: animals -> pets (no map statement: every joint takes its namesake) gives no source to pets joint 'golden_retreiver' (did you "
+                          "test.graft:3:38: animals -> pets (no map statement: every joint takes its namesake) gives "
+                          "no source to pets joint 'golden_retreiver' (did you "
                           "mean 'golden_retriever', which nothing takes from animals?)"));
   CHECK(test::has_problem(p, test::error, "acknowledge it with 'map animals -> pets { keep golden_retreiver }'"));
   // The rule-level cause comes before any tensor problem.
@@ -76,7 +78,9 @@ rename "m.<a>.**" -> "m.<b>.$2"
   graft::tensor_set src = {t("m.0.w", {2}), t("m.1.w", {2}), t("m.2.w", {2})};
   graft::tensor_set dst = {t("m.0.w", {2}), t("m.1.w", {2}), t("m.2.w", {2})};
   auto p = graft::make_plan(r, src, dst);
-  CHECK(test::has_problem(p, test::error, "test.graft:3:25: a -> b (no map statement: every joint takes its namesake) gives no source to b joint 'w'"));
+  CHECK(test::has_problem(
+      p, test::error,
+      "test.graft:3:25: a -> b (no map statement: every joint takes its namesake) gives no source to b joint 'w'"));
 }
 
 TEST_CASE("the report and JSON list each used map's kept and dropped labels", "[plan][labels]") {
@@ -88,8 +92,10 @@ TEST_CASE("the report and JSON list each used map's kept and dropped labels", "[
   CHECK(report.find("labels:\n  animals -> pets: 9 of 10 joints; golden_retreiver kept; animals joints dropped: "
                     "golden_retriever, lion, tiger\n") != std::string::npos);
   const std::string json = graft::format_json(p);
-  CHECK(json.find(R"("labels":[{"from":"animals","to":"pets","map_at":"test.graft:3:1","destination":[{"label":"dog","sources":["dog"],"acknowledged":false})") !=
-        std::string::npos);
+  CHECK(
+      json.find(
+          R"("labels":[{"from":"animals","to":"pets","map_at":"test.graft:3:1","destination":[{"label":"dog","sources":["dog"],"acknowledged":false})") !=
+      std::string::npos);
   CHECK(json.find(R"({"label":"golden_retreiver","sources":[],"acknowledged":true})") != std::string::npos);
   CHECK(json.find(R"("dropped":["golden_retriever","lion","tiger"]}])") != std::string::npos);
 }

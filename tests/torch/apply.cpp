@@ -325,6 +325,7 @@ rename "off.<a>.w" -> "off.<b>.w"
   SECTION("kept rows in two dimensions of one tensor, integer values") {
     auto r = test::rules_text(R"(joints a = [x, y, z]
 joints b = [z, w, x]
+map a -> b { keep w }
 reshape "t" { dim 0 = a -> b; dim 1 = a -> b }
 )");
     named source = {{"t", at::randint(0, 1000, {3, 3, 2}, at::TensorOptions().dtype(at::kLong))}};

@@ -268,8 +268,8 @@ inline const auto map_entry_def = ident > equals > joint_source;
 inline const auto map_keep_def = here >> keyword("keep") > ident_list;
 inline const auto map_item_def = map_keep | map_entry;
 /// `{ item [;|,] ... }`: the body of a map block (and of `expect labels`).
-inline const auto map_body = x3::rule<struct map_body_tag, std::vector<ast::map_item>>{"'{'"} =
-    open_brace > *(((!x3::lit('}')) > map_item) >> -(x3::lit(';') | x3::lit(','))) > close_brace;
+inline const auto map_body = x3::rule<struct map_body_tag, std::vector<ast::map_item>>{
+    "'{'"} = open_brace > *(((!x3::lit('}')) > map_item) >> -(x3::lit(';') | x3::lit(','))) > close_brace;
 inline const auto map_stmt_def = here >> keyword("map") > ident > arrow > ident > map_body;
 inline const auto strip_stmt_def = here >> keyword("strip") > string_lit;
 inline const auto rename_stmt_def = here >> keyword("rename") > string_lit > arrow > string_lit;
@@ -294,16 +294,16 @@ inline const auto mode_word = x3::rule<struct mode_word_tag, ast::plan_mode>{pla
     whole_word(plan_mode_words);
 inline const auto expect_stmt_def = here >> keyword("expect") > category_word > string_list;
 inline const auto dim_word = x3::rule<struct dim_word_tag>{"dim (dim D = A -> B)"} = keyword("dim");
-inline const auto expect_labels_stmt_def = here >> (keyword("expect") >> keyword("labels")) > string_list > here >
-                                           dim_word > dim_index > equals > ident > arrow > ident > map_body;
+inline const auto expect_labels_stmt_def = here >> (keyword("expect") >> keyword("labels")) > string_list > here
+                                           > dim_word > dim_index > equals > ident > arrow > ident > map_body;
 inline const auto mode_stmt_def = here >> keyword("mode") > mode_word;
-inline const auto statement_def =
-    use_stmt | joints_stmt | map_stmt | strip_stmt | rename_stmt | filter_stmt | reshape_stmt | expect_labels_stmt | expect_stmt | mode_stmt;
+inline const auto statement_def = use_stmt | joints_stmt | map_stmt | strip_stmt | rename_stmt | filter_stmt |
+                                  reshape_stmt | expect_labels_stmt | expect_stmt | mode_stmt;
 inline const auto file_def = *((!x3::eoi) > statement);
 
 BOOST_SPIRIT_DEFINE(name_text, ident, string_body, string_lit, count, dim_index, use_stmt, joints_stmt, joint_source,
-                    map_entry, map_keep, map_item, map_stmt, strip_stmt, rename_stmt, filter_stmt, keep_segment, count_segment,
-                    joint_segment, grouped_segment, blocked_segment, segment, dim_op, shape_op, reshape_op,
-                    reshape_stmt, expect_labels_stmt, expect_stmt, mode_stmt, statement, file)
+                    map_entry, map_keep, map_item, map_stmt, strip_stmt, rename_stmt, filter_stmt, keep_segment,
+                    count_segment, joint_segment, grouped_segment, blocked_segment, segment, dim_op, shape_op,
+                    reshape_op, reshape_stmt, expect_labels_stmt, expect_stmt, mode_stmt, statement, file)
 
 }  // namespace graft::dsl::grammar

@@ -22,8 +22,8 @@ inline const rules::dim_selection* selection_on(const plan_entry& e, std::int64_
 }
 
 /// Row `channel` of label `label` in a joint segment of `labels` labels starting at `begin`.
-inline std::int64_t span_row(const rules::joint_span& span, std::int64_t begin, std::int64_t labels,
-                             std::int64_t label, std::int64_t channel) {
+inline std::int64_t span_row(const rules::joint_span& span, std::int64_t begin, std::int64_t labels, std::int64_t label,
+                             std::int64_t channel) {
   return span.block_major ? begin + channel * labels + label : begin + label * span.repeat + channel;
 }
 

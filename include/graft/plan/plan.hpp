@@ -93,9 +93,9 @@ struct plan {
   tensor_set destination;           ///< the destination name/shape set
   std::vector<plan_entry> entries;  ///< destination order first, then source-only entries
   std::vector<plan_problem> problems;
-  std::vector<std::string> rules_files;  ///< the files the rules came from
+  std::vector<std::string> rules_files;                                 ///< the files the rules came from
   std::vector<std::shared_ptr<const rules::joint_mapping>> label_maps;  ///< the label maps rules use, first use first
-  bool lenient = false;                  ///< the mode in force
+  bool lenient = false;                                                 ///< the mode in force
 
   /// True when no problem is an error.
   bool ok() const {

@@ -180,11 +180,10 @@ private:
         plain += (plain.empty() ? "" : ", ") + u;
       }
       const bool one = unstated.size() == 1;
-      throw rules_error(at(f, x.from.offset),
-                        "expect labels: " + b.name + (one ? " joint " : " joints ") + quoted +
-                            (one ? " has" : " have") + " no namesake in " + a.name + ": say where " +
-                            (one ? "its" : "their") + " rows come from ('keep " + plain + "', or '" + unstated[0] +
-                            " = " + a.name + "_joint')");
+      throw rules_error(at(f, x.from.offset), "expect labels: " + b.name + (one ? " joint " : " joints ") + quoted +
+                                                  (one ? " has" : " have") + " no namesake in " + a.name +
+                                                  ": say where " + (one ? "its" : "their") + " rows come from ('keep " +
+                                                  plain + "', or '" + unstated[0] + " = " + a.name + "_joint')");
     }
     for (auto& p : compile_patterns(f, x.patterns))
       out_.label_expects.push_back({std::move(p.pat), p.where, x.dim, expected, at(f, x.offset)});
