@@ -199,6 +199,33 @@ TEST_CASE("dtype casts are reported; lossy ones refused", "[plan][semantics]") {
   CHECK(has_problem(p, error, "casting float32 to int64 could lose values"));
 }
 
+TEST_CASE("casts between PyTorch 2.x dtypes follow the same rule: no lost integers, no dropped imaginary parts",
+          "[plan][semantics]") {
+  const struct {
+    dtype from, to;
+    bool safe;
+  } cases[] = {
+      {dtype::uint8, dtype::uint16, true},        {dtype::uint16, dtype::uint8, false},
+      {dtype::uint16, dtype::int32, true},        {dtype::uint16, dtype::int16, false},
+      {dtype::uint32, dtype::uint64, true},       {dtype::uint64, dtype::int64, false},
+      {dtype::int8, dtype::uint64, false},        {dtype::bool_, dtype::uint32, true},
+      {dtype::uint64, dtype::float32, true},      {dtype::float8_e4m3fn, dtype::float32, true},
+      {dtype::float32, dtype::float8_e5m2, true}, {dtype::float8_e5m2, dtype::int32, false},
+      {dtype::float32, dtype::complex64, true},   {dtype::complex128, dtype::complex32, true},
+      {dtype::complex64, dtype::float64, false},  {dtype::int64, dtype::complex128, true},
+      {dtype::complex64, dtype::bool_, false},
+  };
+  for (const auto& c : cases) {
+    INFO(graft::dtype_name(c.from) << " -> " << graft::dtype_name(c.to));
+    auto p = graft::make_plan(test::rules_text(""), {t("w", {2}, c.from)}, {t("w", {2}, c.to)});
+    CHECK(p.ok() == c.safe);
+    if (!c.safe)
+      CHECK(has_problem(p, error,
+                        "casting " + std::string(graft::dtype_name(c.from)) + " to " +
+                            std::string(graft::dtype_name(c.to)) + " could lose values"));
+  }
+}
+
 TEST_CASE("a rule that matches nothing is a warning, an error with strict_rules", "[plan][semantics]") {
   auto r = test::rules_text("exclude \"nothing.here\"\nstrip \"module.\"\n");
   auto p = graft::make_plan(r, {t("w", {1})}, {t("w", {1})});
