@@ -4,6 +4,7 @@
 // tensors.
 
 #include "apply/record_helpers.hpp"
+#include "io/util.hpp"
 
 #include <graft/apply/detail/elements.hpp>
 #include <graft/apply/records.hpp>
@@ -12,7 +13,6 @@
 
 #include <complex>
 #include <cstdint>
-#include <fstream>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -29,19 +29,9 @@ struct reference_line {
 };
 
 std::vector<reference_line> float8_reference() {
-  std::ifstream in(std::string(GRAFT_TEST_DATA_DIR) + "/io/torch2.6/float8_reference.tsv");
-  REQUIRE(in.good());
   std::vector<reference_line> out;
-  std::string line;
-  while (std::getline(in, line)) {
-    std::istringstream ls(line);
-    reference_line r;
-    std::getline(ls, r.kind, '\t');
-    std::getline(ls, r.dtype, '\t');
-    std::getline(ls, r.in, '\t');
-    std::getline(ls, r.out, '\t');
-    out.push_back(r);
-  }
+  for (const auto& c : io_test::read_columns(io_test::fixture("torch2.6/float8_reference.tsv")))
+    out.push_back({c[0], c[1], c[2], c[3]});
   return out;
 }
 

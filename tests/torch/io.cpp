@@ -92,3 +92,27 @@ TEST_CASE("torch edge: tensors become records that write and read back") {
     }
   }
 }
+
+TEST_CASE("torch edge: every dtype LibTorch has maps both ways; one it lacks is a clear error naming the tensor") {
+  const io::checkpoint ck = io::read_checkpoint(io_test::fixture("torch2.6/new_dtypes_zip.pth"));
+  std::size_t mapped = 0;
+  for (const auto& r : ck.tensors) {
+    INFO(r.name);
+    if (auto s = scalar_type_of(r.type)) {
+      CHECK(from_scalar_type(*s) == r.type);
+      const at::Tensor t = to_tensor(r);
+      CHECK(t.scalar_type() == *s);
+      CHECK(to_record(t, r.name).contiguous_bytes() == r.contiguous_bytes());
+      ++mapped;
+    } else {
+      CHECK_THROWS_WITH(to_tensor(r), test::Contains("tensor '" + r.name + "': dtype " +
+                                                     std::string(dtype_name(r.type)) + " needs LibTorch") &&
+                                          test::Contains("graft is linked with LibTorch " TORCH_VERSION));
+      CHECK_THROWS_AS(to_scalar_type(r.type), usage_error);
+    }
+  }
+  CHECK(mapped >= 6);  // complex32/64/128, bool, bfloat16, float16, int64 in every LibTorch graft builds with
+#if !GRAFT_TORCH_AT_LEAST(2, 3)
+  CHECK_FALSE(scalar_type_of(dtype::uint16).has_value());
+#endif
+}
