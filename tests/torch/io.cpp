@@ -102,7 +102,8 @@ TEST_CASE("torch edge: every dtype LibTorch has maps both ways; one it lacks is 
       CHECK(from_scalar_type(*s) == r.type);
       const at::Tensor t = to_tensor(r);
       CHECK(t.scalar_type() == *s);
-      CHECK(to_record(t, r.name).contiguous_bytes() == r.contiguous_bytes());
+      const bool same_bytes = to_record(t, r.name).contiguous_bytes() == r.contiguous_bytes();
+      CHECK(same_bytes);
       ++mapped;
     } else {
       CHECK_THROWS_WITH(to_tensor(r), test::Contains("tensor '" + r.name + "': dtype " +
