@@ -32,7 +32,7 @@ endif()
 # skipped, saying why, where that root or root rights are missing
 add_test(NAME torch_libtorch2 COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/torch/libtorch2.sh ${PROJECT_SOURCE_DIR}
                                       ${CMAKE_CURRENT_BINARY_DIR}/libtorch2)
-set_tests_properties(torch_libtorch2 PROPERTIES LABELS torch SKIP_RETURN_CODE 77 TIMEOUT 900)
+set_tests_properties(torch_libtorch2 PROPERTIES LABELS torch SKIP_RETURN_CODE 77 TIMEOUT 900 RESOURCE_LOCK debian13)
 include(${CMAKE_CURRENT_SOURCE_DIR}/packaging/packaging.cmake)  # packaging: install tree, find_package/add_subdirectory consumers, header check, ODR (label packaging)
 # security: hostile checkpoints and rules files, fuzz-corpus replay, CLI promises (exit 2, no output,
 # inputs untouched, no temp files; SIGKILL while writing). See docs/security.md.

@@ -28,4 +28,5 @@ endif()
 add_test(NAME io_interop_torch2
          COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/interop_torch2.sh $<TARGET_FILE:io_interop> ${PROJECT_SOURCE_DIR}
                  ${CMAKE_CURRENT_BINARY_DIR}/io-interop-torch2)
-set_tests_properties(io_interop_torch2 PROPERTIES LABELS io SKIP_RETURN_CODE 77 TIMEOUT 600)
+# one scripts/debian 13 at a time: each ends every process inside the root when it ends
+set_tests_properties(io_interop_torch2 PROPERTIES LABELS io SKIP_RETURN_CODE 77 TIMEOUT 600 RESOURCE_LOCK debian13)

@@ -193,7 +193,7 @@ TEST_CASE("torch 2.6: graft writes the new dtypes as 2.x does (v3, UntypedStorag
   CHECK(torch2_note(read_checkpoint(fixture26("all_kinds_zip.pth")).tensors).empty());
 }
 
-TEST_CASE("torch 2.6: safetensors' new dtypes round-trip; a dtype safetensors lacks is refused naming the tensor") {
+TEST_CASE("torch 2.6: safetensors' new dtypes round-trip, and a dtype safetensors lacks is refused naming the tensor") {
   const std::string src = fixture26("new_dtypes.safetensors");
   const auto dir = io_test::scratch("torch2-safetensors");
   const std::string out = (dir / "out.safetensors").string();

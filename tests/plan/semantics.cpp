@@ -11,7 +11,7 @@ using test::has_problem;
 using test::t;
 using test::warning;
 
-TEST_CASE("same name and shape is copied; every tensor lands in exactly one category", "[plan][semantics]") {
+TEST_CASE("same name and shape is copied, and every tensor lands in exactly one category", "[plan][semantics]") {
   auto p = graft::make_plan(test::rules_text(""), {t("a.w", {2, 3}), t("b.w", {4})}, {t("a.w", {2, 3}), t("b.w", {4})});
   INFO(test::problems(p));
   CHECK(p.ok());
@@ -187,7 +187,7 @@ reshape "bad.weight" { view }
   CHECK(has_problem(p, error, "view: cannot view [3, 3] (9 elements) as [2, 4] (8)"));
 }
 
-TEST_CASE("dtype casts are reported; lossy ones refused", "[plan][semantics]") {
+TEST_CASE("dtype casts are reported, and lossy ones refused", "[plan][semantics]") {
   auto p = graft::make_plan(test::rules_text(""),
                             {t("h", {2}, dtype::float16), t("i", {2}, dtype::float32), t("n", {}, dtype::int32)},
                             {t("h", {2}), t("i", {2}, dtype::int64), t("n", {}, dtype::int64)});
