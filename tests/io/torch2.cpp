@@ -206,3 +206,26 @@ TEST_CASE("torch 2.6: safetensors' new dtypes round-trip, and a dtype safetensor
                     Contains("complex.safetensors") && Contains("'float8_e4m3fnuz' is float8_e4m3fnuz, which "
                                                                 "safetensors has no dtype for"));
 }
+
+TEST_CASE("torch 2.6: a big-endian storage viewed as dtypes of two sizes is refused, not guessed") {
+  using test::pickle::str;
+  const std::string pkl = "\x80\x02}(" + str("a") +
+                          tensor_v3("torch.storage\nUntypedStorage", "0", 8, "ctorch\nuint16\n", 4) + str("b") +
+                          tensor_v3("torch.storage\nUntypedStorage", "0", 8, "ctorch\nuint32\n", 2) + "u.";
+  auto make = [&](const std::string& name, const std::string& order) {
+    const auto dir = io_test::scratch("torch2-" + name);
+    const std::string path = (dir / name).string();
+    std::FILE* f = std::fopen(path.c_str(), "w+b");
+    REQUIRE(f != nullptr);
+    zip_writer z(f, path);
+    z.add("archive/data.pkl", pkl.data(), pkl.size());
+    z.add("archive/byteorder", order.data(), order.size());
+    z.add("archive/data/0", "\x01\x02\x03\x04\x05\x06\x07\x08", 8);
+    z.finish();
+    std::fclose(f);
+    return path;
+  };
+  CHECK(read_checkpoint(make("le.pth", "little")).tensors.size() == 2);  // little-endian: the bytes are what they are
+  CHECK_THROWS_WITH(read_checkpoint(make("be.pth", "big")),
+                    Contains("be.pth") && Contains("big-endian storage '0' is viewed as dtypes of different sizes"));
+}
