@@ -1,6 +1,6 @@
 # Test executables, one per folder: test_FOLDER builds FOLDER/*.cpp (LibTorch-linked TUs live in torch/).
 # (Kept apart from tests/CMakeLists.txt so areas can be added independently.)
-graft_add_test(test_apply SOURCES apply/records.cpp LABELS apply)
+graft_add_test(test_apply SOURCES apply/records.cpp apply/dtypes.cpp LABELS apply)
 graft_add_test(test_io SOURCES io/zip.cpp io/pickle.cpp io/pth.cpp io/safetensors.cpp io/hostile.cpp io/sharded.cpp io/torch2.cpp LABELS io)
 include(${CMAKE_CURRENT_SOURCE_DIR}/io/interop.cmake)  # io: PyTorch interop tests (need /usr/bin/python3 with torch)
 graft_add_test(test_rules SOURCES rules/pattern.cpp rules/layout.cpp rules/load.cpp LABELS rules)
@@ -28,6 +28,11 @@ endif()
 if(GRAFT_HAVE_TORCH)
   graft_add_test(test_torch SOURCES torch/apply.cpp torch/io.cpp TORCH LABELS torch)
 endif()
+# torch: graft/torch/tensor.hpp built against Debian 13's LibTorch 2.x (the dtypes LibTorch 1.13 lacks);
+# skipped, saying why, where that root or root rights are missing
+add_test(NAME torch_libtorch2 COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/torch/libtorch2.sh ${PROJECT_SOURCE_DIR}
+                                      ${CMAKE_CURRENT_BINARY_DIR}/libtorch2)
+set_tests_properties(torch_libtorch2 PROPERTIES LABELS torch SKIP_RETURN_CODE 77 TIMEOUT 900 RESOURCE_LOCK debian13)
 include(${CMAKE_CURRENT_SOURCE_DIR}/packaging/packaging.cmake)  # packaging: install tree, find_package/add_subdirectory consumers, header check, ODR (label packaging)
 # security: hostile checkpoints and rules files, fuzz-corpus replay, CLI promises (exit 2, no output,
 # inputs untouched, no temp files; SIGKILL while writing). See docs/security.md.

@@ -12,8 +12,32 @@
 
 namespace graft {
 
-/// Element types graft reads, writes and plans with.
-enum class dtype : std::uint8_t { float32, float16, bfloat16, float64, int8, int16, int32, int64, uint8, bool_ };
+/// Element types graft reads, writes and plans with: every dtype PyTorch 2.6 saves but the quantized ones.
+enum class dtype : std::uint8_t {
+  float32,
+  float16,
+  bfloat16,
+  float64,
+  int8,
+  int16,
+  int32,
+  int64,
+  uint8,
+  bool_,
+  uint16,
+  uint32,
+  uint64,
+  float8_e4m3fn,
+  float8_e5m2,
+  float8_e4m3fnuz,
+  float8_e5m2fnuz,
+  complex32,
+  complex64,
+  complex128
+};
+
+/// What a dtype's elements are.
+enum class dtype_kind : std::uint8_t { boolean, signed_int, unsigned_int, floating, complex };
 
 /// One row of dtype_table: a dtype and its names in each format graft reads and writes.
 struct dtype_row {
@@ -21,23 +45,35 @@ struct dtype_row {
   std::string_view name;           ///< PyTorch's name ("float32"), also "torch.<name>"
   std::string_view alias;          ///< PyTorch's other name ("float", "half", ...), also "torch.<alias>"; "" if none
   std::size_t size;                ///< bytes per element
-  bool floating;                   ///< a floating-point type
-  std::string_view safetensors;    ///< safetensors' dtype ("F32")
-  std::string_view storage_class;  ///< torch's legacy storage class in pickles ("FloatStorage")
+  dtype_kind kind;                 ///< boolean, integer, floating or complex
+  std::string_view safetensors;    ///< safetensors' dtype ("F32"); "" when safetensors has none
+  std::string_view storage_class;  ///< torch's typed storage class in pickles ("FloatStorage"); "": PyTorch 2.x
+                                   ///< pickles it with torch._utils._rebuild_tensor_v3 and an UntypedStorage
+  std::string_view since;          ///< the first PyTorch whose torch.load reads it ("2.1"); "": every zip-format one
 };
 
 /// Every dtype, in enum order: the one table of dtype names, sizes and kinds.
 inline constexpr dtype_row dtype_table[] = {
-    {dtype::float32, "float32", "float", 4, true, "F32", "FloatStorage"},
-    {dtype::float16, "float16", "half", 2, true, "F16", "HalfStorage"},
-    {dtype::bfloat16, "bfloat16", "", 2, true, "BF16", "BFloat16Storage"},
-    {dtype::float64, "float64", "double", 8, true, "F64", "DoubleStorage"},
-    {dtype::int8, "int8", "", 1, false, "I8", "CharStorage"},
-    {dtype::int16, "int16", "short", 2, false, "I16", "ShortStorage"},
-    {dtype::int32, "int32", "int", 4, false, "I32", "IntStorage"},
-    {dtype::int64, "int64", "long", 8, false, "I64", "LongStorage"},
-    {dtype::uint8, "uint8", "", 1, false, "U8", "ByteStorage"},
-    {dtype::bool_, "bool", "", 1, false, "BOOL", "BoolStorage"},
+    {dtype::float32, "float32", "float", 4, dtype_kind::floating, "F32", "FloatStorage", ""},
+    {dtype::float16, "float16", "half", 2, dtype_kind::floating, "F16", "HalfStorage", ""},
+    {dtype::bfloat16, "bfloat16", "", 2, dtype_kind::floating, "BF16", "BFloat16Storage", ""},
+    {dtype::float64, "float64", "double", 8, dtype_kind::floating, "F64", "DoubleStorage", ""},
+    {dtype::int8, "int8", "", 1, dtype_kind::signed_int, "I8", "CharStorage", ""},
+    {dtype::int16, "int16", "short", 2, dtype_kind::signed_int, "I16", "ShortStorage", ""},
+    {dtype::int32, "int32", "int", 4, dtype_kind::signed_int, "I32", "IntStorage", ""},
+    {dtype::int64, "int64", "long", 8, dtype_kind::signed_int, "I64", "LongStorage", ""},
+    {dtype::uint8, "uint8", "", 1, dtype_kind::unsigned_int, "U8", "ByteStorage", ""},
+    {dtype::bool_, "bool", "", 1, dtype_kind::boolean, "BOOL", "BoolStorage", ""},
+    {dtype::uint16, "uint16", "", 2, dtype_kind::unsigned_int, "U16", "", "2.3"},
+    {dtype::uint32, "uint32", "", 4, dtype_kind::unsigned_int, "U32", "", "2.3"},
+    {dtype::uint64, "uint64", "", 8, dtype_kind::unsigned_int, "U64", "", "2.3"},
+    {dtype::float8_e4m3fn, "float8_e4m3fn", "", 1, dtype_kind::floating, "F8_E4M3", "", "2.1"},
+    {dtype::float8_e5m2, "float8_e5m2", "", 1, dtype_kind::floating, "F8_E5M2", "", "2.1"},
+    {dtype::float8_e4m3fnuz, "float8_e4m3fnuz", "", 1, dtype_kind::floating, "", "", "2.2"},
+    {dtype::float8_e5m2fnuz, "float8_e5m2fnuz", "", 1, dtype_kind::floating, "", "", "2.2"},
+    {dtype::complex32, "complex32", "chalf", 4, dtype_kind::complex, "", "", "2.1"},
+    {dtype::complex64, "complex64", "cfloat", 8, dtype_kind::complex, "", "ComplexFloatStorage", ""},
+    {dtype::complex128, "complex128", "cdouble", 16, dtype_kind::complex, "", "ComplexDoubleStorage", ""},
 };
 
 /// True when row i of dtype_table is dtype i (dtype_info() indexes the table by the enum).
@@ -51,18 +87,24 @@ static_assert(dtype_table_in_enum_order(), "dtype_table must list every dtype in
 /// The row of a dtype.
 constexpr const dtype_row& dtype_info(dtype t) noexcept { return dtype_table[static_cast<std::size_t>(t)]; }
 
-/// All dtypes, in enum order.
-inline constexpr dtype all_dtypes[] = {dtype::float32, dtype::float16, dtype::bfloat16, dtype::float64, dtype::int8,
-                                       dtype::int16,   dtype::int32,   dtype::int64,    dtype::uint8,   dtype::bool_};
-
 /// PyTorch's name for a dtype ("float32", "int64", "bool", ...).
 constexpr std::string_view dtype_name(dtype t) noexcept { return dtype_info(t).name; }
 
 /// Bytes per element.
 constexpr std::size_t dtype_size(dtype t) noexcept { return dtype_info(t).size; }
 
-/// True for floating-point dtypes.
-constexpr bool dtype_is_floating(dtype t) noexcept { return dtype_info(t).floating; }
+/// What a dtype's elements are.
+constexpr dtype_kind dtype_kind_of(dtype t) noexcept { return dtype_info(t).kind; }
+
+/// True for floating-point dtypes (real ones: complex dtypes are dtype_is_complex).
+constexpr bool dtype_is_floating(dtype t) noexcept { return dtype_info(t).kind == dtype_kind::floating; }
+
+/// True for complex dtypes (pairs of float16, float32 or float64).
+constexpr bool dtype_is_complex(dtype t) noexcept { return dtype_info(t).kind == dtype_kind::complex; }
+
+/// True for the dtypes PyTorch 2.x pickles with _rebuild_tensor_v3 (no typed storage class; PyTorch 1.x cannot
+/// load them).
+constexpr bool dtype_needs_torch2(dtype t) noexcept { return dtype_info(t).storage_class.empty(); }
 
 /// The dtype whose `column` of dtype_table is `s`, if any.
 inline std::optional<dtype> find_dtype(std::string_view dtype_row::*column, std::string_view s) noexcept {

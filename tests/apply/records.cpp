@@ -3,7 +3,7 @@
 // casts, literal reshape steps, non-contiguous sources, refused inputs, float16/bfloat16 rounding.
 // Every expected value is written out by hand.
 
-#include "plan/plan_helpers.hpp"
+#include "apply/record_helpers.hpp"
 
 #include <graft/apply/records.hpp>
 
@@ -19,80 +19,7 @@
 using graft::dtype;
 using graft::shape_t;
 using graft::io::tensor_record;
-
-namespace {
-
-/// An owning record over `values` (C order unless `strides` is given), with a storage offset.
-template <class T>
-tensor_record make_record(std::string name, shape_t shape, dtype type, std::vector<T> values,
-                          std::vector<std::int64_t> strides = {}, std::int64_t offset = 0,
-                          graft::tensor_role role = graft::tensor_role::param) {
-  REQUIRE(sizeof(T) == graft::dtype_size(type));
-  auto data = std::make_shared<std::vector<T>>(std::move(values));
-  tensor_record r;
-  r.name = std::move(name);
-  r.type = type;
-  r.shape = std::move(shape);
-  r.role = role;
-  r.strides = strides.empty() ? graft::io::contiguous_strides(r.shape) : std::move(strides);
-  r.storage_offset = offset;
-  r.storage = {reinterpret_cast<const std::byte*>(data->data()), data->size() * sizeof(T)};
-  r.owner = data;
-  graft::io::validate_record(r, "test");
-  return r;
-}
-
-tensor_record f32(std::string name, shape_t shape, std::vector<float> v) {
-  return make_record(std::move(name), std::move(shape), dtype::float32, std::move(v));
-}
-tensor_record f16(std::string name, shape_t shape, std::vector<std::uint16_t> bits) {
-  return make_record(std::move(name), std::move(shape), dtype::float16, std::move(bits));
-}
-
-/// A record's elements in C order, as T (the record's dtype must be T's size).
-template <class T>
-std::vector<T> values(const tensor_record& r) {
-  REQUIRE(sizeof(T) == graft::dtype_size(r.type));
-  const auto bytes = r.contiguous_bytes();
-  std::vector<T> out(bytes.size() / sizeof(T));
-  if (!bytes.empty()) std::memcpy(out.data(), bytes.data(), bytes.size());
-  return out;
-}
-std::vector<float> floats(const tensor_record& r) {
-  REQUIRE(r.type == dtype::float32);
-  return values<float>(r);
-}
-
-graft::tensor_set set_of(const std::vector<tensor_record>& records) {
-  graft::tensor_set out;
-  for (const auto& r : records) out.push_back(static_cast<const graft::tensor_meta&>(r));
-  return out;
-}
-
-graft::plan plan_for(const std::string& rules, const std::vector<tensor_record>& source,
-                     const std::vector<tensor_record>& destination) {
-  auto p = graft::make_plan(test::rules_text(rules), set_of(source), set_of(destination));
-  INFO(test::problems(p));
-  REQUIRE(p.ok());
-  return p;
-}
-
-std::uint32_t bits_of(float f) {
-  std::uint32_t b;
-  std::memcpy(&b, &f, 4);
-  return b;
-}
-float float_of(std::uint32_t b) {
-  float f;
-  std::memcpy(&f, &b, 4);
-  return f;
-}
-
-const char* const joints_ab = R"(joints a = [x, y, z]
-joints b = [z, x, w]
-)";
-
-}  // namespace
+using namespace test::apply;
 
 TEST_CASE("host apply: copied tensors are zero-copy views named as the destination", "[io][host_apply]") {
   std::vector<tensor_record> src = {f32("old.w", {2, 3}, {1, 2, 3, 4, 5, 6}), f32("b", {3}, {7, 8, 9})};

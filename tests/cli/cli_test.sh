@@ -110,6 +110,14 @@ if python3 -c 'import json, sys; d = json.load(open(sys.argv[1])); assert d["ok"
 run 0 "apply safetensors" -- apply "$tmp/rescore.graft" --from "$tmp/coco.pth" --onto "$tmp/crowd.pth" --out "$tmp/out.safetensors"
 run 0 "inspect safetensors" -- inspect "$tmp/out.safetensors"
 contains "safetensors format" "format:     safetensors"
+# PyTorch 2.x dtypes: written as 2.x writes them, and the report says so; safetensors lacks complex
+N=$data/io/torch2.6/new_dtypes_zip.pth
+: >"$tmp/same.graft"
+run 0 "apply PyTorch 2.x dtypes" -- apply "$tmp/same.graft" --from "$N" --onto "$N" --out "$tmp/new.pth"
+contains "v3 note" "note: 2 tensors (first 'uint16') are uint16, written as PyTorch 2.x writes it (torch._utils._rebuild_tensor_v3): loads in PyTorch >= 2.3, not in 1.x"
+contains "float8 note" "note: 2 tensors (first 'float8_e4m3fn') are float8_e4m3fn"
+run 2 "apply a dtype safetensors lacks" -- apply "$tmp/same.graft" --from "$N" --onto "$N" --out "$tmp/new.safetensors"
+contains "names file and tensor" "$tmp/new.safetensors: tensor 'float8_e4m3fnuz' is float8_e4m3fnuz, which safetensors has no dtype for"
 run 1 "apply failing plan" -- apply "$tmp/empty.graft" --from "$tmp/coco.pth" --onto "$tmp/crowd.pth" --out "$tmp/fail.pth"
 if [[ -e "$tmp/fail.pth" ]]; then echo "FAIL: a failed apply left its output"; failed=$((failed + 1)); else passed=$((passed + 1)); fi
 run 2 "apply onto an input" -- apply "$tmp/rescore.graft" --from "$tmp/coco.pth" --onto "$tmp/crowd.pth" --out "$tmp/coco.pth"

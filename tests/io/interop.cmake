@@ -2,6 +2,8 @@
 #   io_interop_fixtures  python writes every fixture kind into the build tree   (FIXTURES_SETUP io_py)
 #   io_interop_read      graft reads them bit-exactly and writes .pth/.safetensors (needs io_py; sets up io_graft)
 #   io_interop_check     torch.load / a python safetensors parser read graft's files (needs io_graft)
+#   io_interop_torch2    the same with tests/data/io/torch2.6 and Debian 13's PyTorch 2.6 (scripts/debian 13);
+#                        skipped (with the reason) where that root or root rights are missing
 add_executable(io_interop ${CMAKE_CURRENT_LIST_DIR}/interop_main.cpp)
 target_link_libraries(io_interop PRIVATE graft::core graft_warnings)
 add_dependencies(test_io io_interop)  # building test_io builds the interop driver too
@@ -22,3 +24,9 @@ if(_graft_io_torch EQUAL 0)
 else()
   message(STATUS "graft: /usr/bin/python3 cannot import torch; skipping the io interop tests")
 endif()
+
+add_test(NAME io_interop_torch2
+         COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/interop_torch2.sh $<TARGET_FILE:io_interop> ${PROJECT_SOURCE_DIR}
+                 ${CMAKE_CURRENT_BINARY_DIR}/io-interop-torch2)
+# one scripts/debian 13 at a time: each ends every process inside the root when it ends
+set_tests_properties(io_interop_torch2 PROPERTIES LABELS io SKIP_RETURN_CODE 77 TIMEOUT 600 RESOURCE_LOCK debian13)

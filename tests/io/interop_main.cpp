@@ -1,7 +1,7 @@
 // Interop driver (no Catch2): `io_interop DIR` reads every file DIR/X that has a DIR/X.expected
 // manifest (written by tests/data/io/make_fixtures.py with PyTorch), checks the tensors bit-exactly,
-// then writes them back as DIR/graft/X.pth and DIR/graft/X.safetensors (plus a copy of the
-// manifest) for check_interop.py to load with PyTorch.
+// then writes them back as DIR/graft/X.pth and DIR/graft/X.safetensors (the latter only when
+// safetensors has every dtype; plus a copy of the manifest) for check_interop.py to load with PyTorch.
 
 #include <graft/io/checkpoint.hpp>
 
@@ -77,8 +77,12 @@ int main(int argc, char** argv) {
       opt.force_zip64 = true;  // zip64 records must be readable by PyTorch too
       graft::io::write_pth((dir / "graft" / (stem + ".z64.pth")).string(), ck.tensors, opt);
       opt.force_zip64 = false;
-      graft::io::write_safetensors((dir / "graft" / (stem + ".safetensors")).string(), ck.tensors, {{"source", stem}},
-                                   opt);
+      bool safetensors_can = true;  // safetensors has no complex or fnuz float8 dtypes
+      for (const auto& r : ck.tensors)
+        safetensors_can = safetensors_can && !graft::dtype_info(r.type).safetensors.empty();
+      if (safetensors_can)
+        graft::io::write_safetensors((dir / "graft" / (stem + ".safetensors")).string(), ck.tensors, {{"source", stem}},
+                                     opt);
       fs::copy_file(e.path(), dir / "graft" / (stem + ".expected"), fs::copy_options::overwrite_existing);
       std::cout << "ok " << src.filename().string() << " (" << ck.format << ", " << ck.tensors.size() << " tensors)\n";
     } catch (const std::exception& ex) {

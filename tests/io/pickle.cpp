@@ -182,8 +182,8 @@ TEST_CASE("unpickler builds tensors from _rebuild_tensor_v2 and parameters") {
   CHECK(cs.root().storage().type == graft::dtype::float16);
   CHECK(cs.root().storage().location == "cuda:0");
   // unknown storage class
-  std::string bad = "(" + str("storage") + "ctorch\nComplexFloatStorage\n" + str("0") + str("cpu") + "K\x06tQ.";
-  CHECK_THROWS_WITH(load("\x80\x02" + bad), Contains("refused global 'torch.ComplexFloatStorage'"));
+  std::string bad = "(" + str("storage") + "ctorch\nQInt8Storage\n" + str("0") + str("cpu") + "K\x06tQ.";
+  CHECK_THROWS_WITH(load("\x80\x02" + bad), Contains("refused global 'torch.QInt8Storage'"));
   // size/stride arity mismatch
   std::string mism = "ctorch._utils\n_rebuild_tensor_v2\n(" + storage + "K\x00K\x02\x85K\x02K\x01\x86\x89NtR."s;
   CHECK_THROWS_WITH(load("\x80\x02" + mism), Contains("1 dimensions but stride has 2"));
@@ -254,7 +254,10 @@ TEST_CASE("allowed globals: one row each says whether a global is accepted and w
   CHECK(d::find_global("torch", "HalfStorage", false)->build == nullptr);
   REQUIRE(d::find_global("torch.cuda", "FloatStorage", false) != nullptr);
   REQUIRE(d::find_global("torch", "bfloat16", false) != nullptr);
-  CHECK(d::find_global("torch", "ComplexFloatStorage", false) == nullptr);
+  CHECK(d::find_global("torch", "QInt8Storage", false) == nullptr);  // quantized: not read
+  CHECK(d::find_global("torch", "ComplexFloatStorage", false) != nullptr);
+  CHECK(d::find_global("torch.storage", "UntypedStorage", false) != nullptr);
+  CHECK(d::find_global("torch.storage", "FloatStorage", false) == nullptr);
   CHECK(d::find_global("torch.cuda", "float32", false) == nullptr);
   CHECK_THROWS_WITH(load("\x80\x02"
                          "ctorch\nFloatStorage\n)R."),

@@ -113,7 +113,7 @@ TEST_CASE("sharded safetensors: a tensor in two shards is refused") {
                     Contains("tensor '" + all[1].name + "' is in two shards, 'a.safetensors' and 'b.safetensors'"));
 }
 
-TEST_CASE("folder inputs: one index, or one safetensors file; anything else is refused") {
+TEST_CASE("folder inputs: one index, or one safetensors file, anything else is refused") {
   auto dir = io_test::scratch("folder-inputs");
   CHECK_THROWS_WITH(read_checkpoint(dir.string()), Contains("folder holds no checkpoint graft can read"));
   auto all = read_checkpoint(io_test::fixture("all_kinds.safetensors")).tensors;

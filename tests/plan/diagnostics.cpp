@@ -90,7 +90,7 @@ TEST_CASE("a plan that moves nothing fails, naming the include list that lets no
   CHECK_FALSE(has_problem(p, warning, "include \"backbone.*\" matches no tensor"));
 }
 
-TEST_CASE("an include list of several patterns is named whole; a lenient plan that moves nothing fails too",
+TEST_CASE("an include list of several patterns is named whole, a lenient plan that moves nothing fails too",
           "[plan][diagnostics]") {
   const auto rules = test::rules_text("include \"head.*\", \"neck.*\"\nkeep \"**\"\n");
   auto p = graft::make_plan(rules, {t("backbone.w", {2})}, {t("backbone.w", {2})});
@@ -156,7 +156,7 @@ TEST_CASE("root causes: a prefix every unused source shares, an exclude that dro
                     "same-named source is excluded by exclude \"head.*\" (test.graft:1:9)"));
 }
 
-TEST_CASE("the report folds alike tensor problems into one line with counts; JSON lists each", "[plan][diagnostics]") {
+TEST_CASE("the report folds alike tensor problems into one line with counts, JSON lists each", "[plan][diagnostics]") {
   graft::tensor_set src{t("a", {2})}, dst{t("a", {2})};
   for (int i = 0; i < 30; ++i) src.push_back(t("final_layers." + std::to_string(i) + ".w", {2}));
   auto p = graft::make_plan(test::rules_text(""), src, dst);

@@ -11,7 +11,7 @@ using test::has_problem;
 using test::t;
 using test::warning;
 
-TEST_CASE("same name and shape is copied; every tensor lands in exactly one category", "[plan][semantics]") {
+TEST_CASE("same name and shape is copied, and every tensor lands in exactly one category", "[plan][semantics]") {
   auto p = graft::make_plan(test::rules_text(""), {t("a.w", {2, 3}), t("b.w", {4})}, {t("a.w", {2, 3}), t("b.w", {4})});
   INFO(test::problems(p));
   CHECK(p.ok());
@@ -187,7 +187,7 @@ reshape "bad.weight" { view }
   CHECK(has_problem(p, error, "view: cannot view [3, 3] (9 elements) as [2, 4] (8)"));
 }
 
-TEST_CASE("dtype casts are reported; lossy ones refused", "[plan][semantics]") {
+TEST_CASE("dtype casts are reported, and lossy ones refused", "[plan][semantics]") {
   auto p = graft::make_plan(test::rules_text(""),
                             {t("h", {2}, dtype::float16), t("i", {2}, dtype::float32), t("n", {}, dtype::int32)},
                             {t("h", {2}), t("i", {2}, dtype::int64), t("n", {}, dtype::int64)});
@@ -197,6 +197,33 @@ TEST_CASE("dtype casts are reported; lossy ones refused", "[plan][semantics]") {
   CHECK(p.for_destination("n")->what == category::copied);
   CHECK(p.for_destination("i")->what == category::conflict);
   CHECK(has_problem(p, error, "casting float32 to int64 could lose values"));
+}
+
+TEST_CASE("casts between PyTorch 2.x dtypes follow the same rule: no lost integers, no dropped imaginary parts",
+          "[plan][semantics]") {
+  const struct {
+    dtype from, to;
+    bool safe;
+  } cases[] = {
+      {dtype::uint8, dtype::uint16, true},        {dtype::uint16, dtype::uint8, false},
+      {dtype::uint16, dtype::int32, true},        {dtype::uint16, dtype::int16, false},
+      {dtype::uint32, dtype::uint64, true},       {dtype::uint64, dtype::int64, false},
+      {dtype::int8, dtype::uint64, false},        {dtype::bool_, dtype::uint32, true},
+      {dtype::uint64, dtype::float32, true},      {dtype::float8_e4m3fn, dtype::float32, true},
+      {dtype::float32, dtype::float8_e5m2, true}, {dtype::float8_e5m2, dtype::int32, false},
+      {dtype::float32, dtype::complex64, true},   {dtype::complex128, dtype::complex32, true},
+      {dtype::complex64, dtype::float64, false},  {dtype::int64, dtype::complex128, true},
+      {dtype::complex64, dtype::bool_, false},
+  };
+  for (const auto& c : cases) {
+    INFO(graft::dtype_name(c.from) << " -> " << graft::dtype_name(c.to));
+    auto p = graft::make_plan(test::rules_text(""), {t("w", {2}, c.from)}, {t("w", {2}, c.to)});
+    CHECK(p.ok() == c.safe);
+    if (!c.safe)
+      CHECK(has_problem(p, error,
+                        "casting " + std::string(graft::dtype_name(c.from)) + " to " +
+                            std::string(graft::dtype_name(c.to)) + " could lose values"));
+  }
 }
 
 TEST_CASE("a rule that matches nothing is a warning, an error with strict_rules", "[plan][semantics]") {

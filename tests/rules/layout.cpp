@@ -85,7 +85,7 @@ TEST_CASE("heatmaps then tags: two joint segments", "[rules][layout]") {
   CHECK(sel.kept == std::vector<std::int64_t>{12, 13, 26, 27});
 }
 
-TEST_CASE("inferred keep takes the features; keep N passes a centre channel", "[rules][layout]") {
+TEST_CASE("inferred keep takes the features, keep N passes a centre channel", "[rules][layout]") {
   auto m = make_map(coco, crowdpose);
   dim_layout deconv{
       0, {layout_segment{layout_segment::kind::keep_inferred, 0, nullptr, 1, false, {}}, joints(m), joints(m)}, {}};

@@ -170,7 +170,7 @@ TEST_CASE("templates translate joint indices between sets", "[rules][pattern]") 
   CHECK_FALSE(t.expand(caps, translate).has_value());
 }
 
-TEST_CASE("pathological patterns match in polynomial time; wildcards are bounded", "[rules][pattern]") {
+TEST_CASE("pathological patterns match in polynomial time, wildcards are bounded", "[rules][pattern]") {
   std::string stars;
   for (int i = 0; i < 30; ++i) stars += "*a";
   CHECK_FALSE(matches((stars + "*b").c_str(), std::string(77, 'a').c_str()));

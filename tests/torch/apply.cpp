@@ -225,7 +225,7 @@ rename "off.<a>.w" -> "off.<b>.w"
   CHECK(at::allclose(dst[4].second, (source[2].second + source[3].second) / 2));
 }
 
-TEST_CASE("casts: float16 source into float32 destination; literal reshapes", "[torch][apply]") {
+TEST_CASE("casts: float16 source into float32 destination, literal reshapes", "[torch][apply]") {
   auto r = test::rules_text("reshape \"fc\" { view }\nreshape \"k\" { permute 1 0 }\n");
   named source = {{"h", at::randn({4}).to(at::kHalf)}, {"fc", at::randn({3, 2, 1, 1})}, {"k", at::randn({2, 3})}};
   named dst = {{"h", at::zeros({4})}, {"fc", at::zeros({3, 2})}, {"k", at::zeros({3, 2})}};

@@ -67,7 +67,7 @@ TEST_CASE("torch edge: tensors become records that write and read back") {
   records.push_back(to_record(at::arange(2, at::kLong).eq(0), "mask"));
   records.push_back(to_record(at::scalar_tensor(7, at::kLong), "scalar"));
   CHECK(records[1].storage.data == records[0].storage.data);
-  CHECK_THROWS_AS(to_record(at::zeros({2}, at::kComplexFloat), "c"), graft::usage_error);
+  CHECK_THROWS_AS(to_record(at::quantize_per_tensor(at::zeros({2}), 0.5, 0, at::kQInt8), "q"), graft::usage_error);
   auto dir = io_test::scratch("torch-write");
   for (const char* file : {"out.pth", "out.safetensors"}) {
     auto path = (dir / file).string();
@@ -91,4 +91,29 @@ TEST_CASE("torch edge: tensors become records that write and read back") {
       CHECK(io_test::hex(bytes_of(t)) == io_test::hex(bytes_of(originals[i])));
     }
   }
+}
+
+TEST_CASE("torch edge: every dtype LibTorch has maps both ways, and one it lacks is a clear error naming the tensor") {
+  const io::checkpoint ck = io::read_checkpoint(io_test::fixture("torch2.6/new_dtypes_zip.pth"));
+  std::size_t mapped = 0;
+  for (const auto& r : ck.tensors) {
+    INFO(r.name);
+    if (auto s = scalar_type_of(r.type)) {
+      CHECK(from_scalar_type(*s) == r.type);
+      const at::Tensor t = to_tensor(r);
+      CHECK(t.scalar_type() == *s);
+      const bool same_bytes = to_record(t, r.name).contiguous_bytes() == r.contiguous_bytes();
+      CHECK(same_bytes);
+      ++mapped;
+    } else {
+      CHECK_THROWS_WITH(to_tensor(r), test::Contains("tensor '" + r.name + "': dtype " +
+                                                     std::string(dtype_name(r.type)) + " needs LibTorch") &&
+                                          test::Contains("graft is linked with LibTorch " TORCH_VERSION));
+      CHECK_THROWS_AS(to_scalar_type(r.type), usage_error);
+    }
+  }
+  CHECK(mapped >= 6);  // complex32/64/128, bool, bfloat16, float16, int64 in every LibTorch graft builds with
+#if !GRAFT_TORCH_AT_LEAST(2, 3)
+  CHECK_FALSE(scalar_type_of(dtype::uint16).has_value());
+#endif
 }

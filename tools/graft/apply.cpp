@@ -94,6 +94,7 @@ struct apply_command {
                                    << " (copied " << p.count(category::copied) << ", mapped "
                                    << p.count(category::mapped) << ", synthesized " << p.count(category::synthesized)
                                    << ", kept " << p.count(category::kept) << ")\n";
+    if (io::format_for_output(out) == &io::pth_zip_format) (json ? std::cerr : std::cout) << io::torch2_note(records);
     return 0;
   }
 };

@@ -57,7 +57,8 @@ inline dense converted(dense d, dtype to) {
 /// One dimension's selection: copies, means and zeros (kept rows are restored from the template later).
 inline dense select(const dense& cur, const rules::dim_selection& sel) {
   const auto dim = static_cast<std::size_t>(sel.dim);
-  const dtype type = !sel.means.empty() && !dtype_is_floating(cur.type) ? dtype::float32 : cur.type;
+  const bool fractional = dtype_is_floating(cur.type) || dtype_is_complex(cur.type);  // means keep its type
+  const dtype type = !sel.means.empty() && !fractional ? dtype::float32 : cur.type;
   dense next{type, cur.shape, {}};
   next.shape[dim] = sel.destination_size;
   const std::size_t outer = count_of(cur.shape, 0, dim), inner = count_of(cur.shape, dim + 1, cur.shape.size());
@@ -140,7 +141,7 @@ inline dense synthesize(const plan_entry& e, const std::vector<tensor_record>& s
   dtype type = dtype::float32;
   for (auto s : e.mean_of) {
     parts.push_back(dense_of(sources.at(s)));
-    if (parts.back().type == dtype::float64) type = dtype::float64;
+    type = mean_type(type, parts.back().type);
   }
   std::vector<const std::byte*> rows;
   for (auto& part : parts) {

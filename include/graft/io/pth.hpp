@@ -7,6 +7,7 @@
 /// pth_legacy_format, torchscript_format. TorchScript source scraping is in graft/io/torchscript.hpp.
 
 #include <graft/error.hpp>
+#include <graft/io/detail/archive_records.hpp>
 #include <graft/io/detail/bytes.hpp>
 #include <graft/io/format.hpp>
 #include <graft/io/mapped_file.hpp>
@@ -57,7 +58,7 @@ struct pickled_checkpoint {
     }
     tensor_record r;
     r.name = std::move(name);
-    r.type = s.type;
+    r.type = t.type.value_or(s.type);  // _rebuild_tensor_v3 names it; otherwise the typed storage does
     r.shape = t.shape;
     r.role = t.role;
     r.strides = t.strides;
@@ -99,12 +100,7 @@ inline pickled_checkpoint read_pth_zip(std::shared_ptr<const mapped_file> file) 
   }
   if (pkl == nullptr)
     throw checkpoint_error(path + ": zip archive has no <archive>/data.pkl record; not a torch.save file");
-  if (const zip_entry* bo = zip.find(prefix + "byteorder")) {
-    auto b = zip.bytes(*bo);
-    if (as_chars(b.data, b.size) != "little")
-      throw checkpoint_error(path + ": byteorder is " + quote_name(as_chars(b.data, b.size)) +
-                             "; only little-endian files are supported");
-  }
+  const bool big_endian = check_archive_records(zip, prefix, path);
   bool torchscript = zip.find(prefix + "constants.pkl") != nullptr;
   zip.verify_crc(*pkl);
   pickled_checkpoint out;
@@ -114,20 +110,26 @@ inline pickled_checkpoint read_pth_zip(std::shared_ptr<const mapped_file> file) 
   unpickle_options opt;
   opt.torchscript = torchscript;
   out.doc = unpickle(zip.bytes(*pkl), path, opt);
+  auto swapped = big_endian ? std::make_shared<swapped_storages>() : nullptr;
+  std::unordered_map<std::string, std::size_t> widths;  // big-endian: each storage's swap unit
   for (const pickle_value* sv : out.doc.storages()) {
     const storage_ref& s = sv->storage();
+    if (swapped && widths.emplace(s.key, swap_width(s)).first->second != swap_width(s))
+      throw checkpoint_error(path + ": big-endian storage " + quote_name(s.key) +
+                             " is viewed as dtypes of different sizes; cannot tell how to byte-swap it");
     if (out.storages.count(s.key)) continue;
     const zip_entry* e = zip.find(prefix + "data/" + s.key);
     if (e == nullptr)
       throw checkpoint_error(path + ": storage record " + quote_name(prefix + "data/" + s.key) +
                              " is missing from the archive");
     check_storage_size(path, s, e->size);
-    out.storages.emplace(s.key, zip.bytes(*e));
+    out.storages.emplace(s.key, swapped ? swap_storage(*swapped, s, zip.bytes(*e)) : zip.bytes(*e));
   }
   if (torchscript)
     for (const pickle_value* o : out.doc.objects())
       if (!out.script.classes.count(o->text)) read_script_members(zip, prefix, o->text, out.script);
-  out.owner = std::move(file);
+  if (swapped) swapped->file = std::move(file);
+  out.owner = swapped ? std::shared_ptr<const void>(std::move(swapped)) : std::move(file);
   return out;
 }
 

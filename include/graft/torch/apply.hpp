@@ -40,8 +40,11 @@ inline at::Tensor index_tensor(const std::vector<std::int64_t>& rows, const at::
   return at::tensor(rows, at::TensorOptions().dtype(at::kLong)).to(device);
 }
 
-/// The floating type in which means are computed for a given source dtype.
-inline at::ScalarType mean_type(at::ScalarType t) { return t == at::kDouble ? at::kDouble : at::kFloat; }
+/// The type in which means are computed for a given source dtype (as graft/apply/detail/elements.hpp's mean_type).
+inline at::ScalarType mean_type(at::ScalarType t) {
+  if (t == at::kDouble || t == at::kComplexDouble) return t;
+  return at::isComplexType(t) ? at::kComplexFloat : at::kFloat;
+}
 
 /// Fills `destination` through per-dimension selections of `source` (already on the device).
 inline void apply_selections(const plan_entry& e, const at::Tensor& source, at::Tensor& destination) {
@@ -53,7 +56,8 @@ inline void apply_selections(const plan_entry& e, const at::Tensor& source, at::
     const auto dim = sel.dim;
     auto sizes = current.sizes().vec();
     sizes[static_cast<std::size_t>(dim)] = sel.destination_size;
-    const bool needs_float = !sel.means.empty() && !at::isFloatingType(current.scalar_type());
+    const bool needs_float =
+        !sel.means.empty() && !at::isFloatingType(current.scalar_type()) && !at::isComplexType(current.scalar_type());
     at::Tensor next = at::zeros(sizes, current.options().dtype(needs_float ? at::kFloat : current.scalar_type()));
     if (!sel.source_index.empty())
       next.index_copy_(dim, index_tensor(sel.destination_index, device),

@@ -8,6 +8,7 @@
 #include <graft/tensor_meta.hpp>
 
 #include <ATen/ATen.h>
+#include <torch/version.h>
 
 #include <memory>
 #include <optional>
@@ -16,8 +17,13 @@
 
 namespace graft {
 
-/// The ATen scalar type of a graft dtype.
-inline at::ScalarType to_scalar_type(dtype t) noexcept {
+/// True when the linked LibTorch is version `major`.`minor` or newer.
+#define GRAFT_TORCH_AT_LEAST(major, minor) \
+  (TORCH_VERSION_MAJOR > (major) || (TORCH_VERSION_MAJOR == (major) && TORCH_VERSION_MINOR >= (minor)))
+
+/// The ATen scalar type of a graft dtype, or nullopt when the linked LibTorch has none (float8 before 2.1,
+/// the fnuz float8s before 2.2, uint16/32/64 before 2.3).
+inline std::optional<at::ScalarType> scalar_type_of(dtype t) noexcept {
   switch (t) {
     case dtype::float32: return at::kFloat;
     case dtype::float16: return at::kHalf;
@@ -29,14 +35,42 @@ inline at::ScalarType to_scalar_type(dtype t) noexcept {
     case dtype::int64: return at::kLong;
     case dtype::uint8: return at::kByte;
     case dtype::bool_: return at::kBool;
+    case dtype::complex32: return at::kComplexHalf;
+    case dtype::complex64: return at::kComplexFloat;
+    case dtype::complex128: return at::kComplexDouble;
+#if GRAFT_TORCH_AT_LEAST(2, 1)
+    case dtype::float8_e4m3fn: return at::kFloat8_e4m3fn;
+    case dtype::float8_e5m2: return at::kFloat8_e5m2;
+#endif
+#if GRAFT_TORCH_AT_LEAST(2, 2)
+    case dtype::float8_e4m3fnuz: return at::kFloat8_e4m3fnuz;
+    case dtype::float8_e5m2fnuz: return at::kFloat8_e5m2fnuz;
+#endif
+#if GRAFT_TORCH_AT_LEAST(2, 3)
+    case dtype::uint16: return at::kUInt16;
+    case dtype::uint32: return at::kUInt32;
+    case dtype::uint64: return at::kUInt64;
+#endif
+    default: return std::nullopt;
   }
-  return at::kFloat;
 }
 
-/// The graft dtype of an ATen scalar type, or nullopt for types graft does not handle (complex, ...).
+/// "dtype uint16 needs LibTorch 2.3 or newer; graft is linked with LibTorch 1.13.0".
+inline std::string libtorch_lacks(dtype t) {
+  return "dtype " + std::string(dtype_name(t)) + " needs LibTorch " + std::string(dtype_info(t).since) +
+         " or newer; graft is linked with LibTorch " + TORCH_VERSION;
+}
+
+/// The ATen scalar type of a graft dtype; a usage_error (libtorch_lacks) when the linked LibTorch has none.
+inline at::ScalarType to_scalar_type(dtype t) {
+  if (auto s = scalar_type_of(t)) return *s;
+  throw usage_error(libtorch_lacks(t));
+}
+
+/// The graft dtype of an ATen scalar type, or nullopt for types graft does not handle (quantized, ...).
 inline std::optional<dtype> from_scalar_type(at::ScalarType t) noexcept {
   for (const dtype_row& r : dtype_table)
-    if (to_scalar_type(r.value) == t) return r.value;
+    if (scalar_type_of(r.value) == t) return r.value;
   return std::nullopt;
 }
 
@@ -45,6 +79,8 @@ inline std::optional<dtype> from_scalar_type(at::ScalarType t) noexcept {
 /// private copy-on-write: modifying the tensor in place never changes the file.
 inline at::Tensor to_tensor(const io::tensor_record& r) {
   io::validate_record(r, "tensor record");
+  if (!scalar_type_of(r.type))
+    throw usage_error("tensor " + io::detail::quote_name(r.name) + ": " + libtorch_lacks(r.type));
   auto owner = r.owner;
   void* data = const_cast<std::byte*>(r.first());
   static std::byte empty_storage[8] = {};

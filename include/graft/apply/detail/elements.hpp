@@ -1,8 +1,11 @@
 #pragma once
 /// \file
 /// Element arithmetic on raw bytes for the host executor (internal): float16/bfloat16 conversions that
-/// round as c10 does, element loads/stores/conversions between dtypes, and means.
+/// round as c10 does (float8: graft/apply/detail/float8.hpp), element loads/stores/conversions between
+/// dtypes, and means. A complex element is a pair of its component dtype (complex_component); loaded as
+/// a real number it is its real part, and a real number stored as one has imaginary part 0.
 
+#include <graft/apply/detail/float8.hpp>
 #include <graft/tensor_meta.hpp>
 
 #include <cstddef>
@@ -89,8 +92,30 @@ void store_as(std::byte* p, T v) noexcept {
   std::memcpy(p, &v, sizeof v);
 }
 
-/// One element as a double (exact for every dtype but int64 beyond 2^53).
+/// The dtype of each of a complex dtype's two parts (complex64 → float32); `t` itself for a real dtype.
+constexpr dtype complex_component(dtype t) noexcept {
+  switch (t) {
+    case dtype::complex32: return dtype::float16;
+    case dtype::complex64: return dtype::float32;
+    case dtype::complex128: return dtype::float64;
+    default: return t;
+  }
+}
+
+/// The format of a float8 dtype (nullptr for other dtypes).
+constexpr const float8_format* float8_of(dtype t) noexcept {
+  switch (t) {
+    case dtype::float8_e4m3fn: return &e4m3fn;
+    case dtype::float8_e5m2: return &e5m2;
+    case dtype::float8_e4m3fnuz: return &e4m3fnuz;
+    case dtype::float8_e5m2fnuz: return &e5m2fnuz;
+    default: return nullptr;
+  }
+}
+
+/// One element as a double (exact for every dtype but int64 and uint64 beyond 2^53; complex: its real part).
 inline double load_element(const std::byte* p, dtype t) noexcept {
+  if (const float8_format* f = float8_of(t)) return float8_to_float(load_as<std::uint8_t>(p), *f);
   switch (t) {
     case dtype::float32: return load_as<float>(p);
     case dtype::float16: return half_to_float(load_as<std::uint16_t>(p));
@@ -101,9 +126,15 @@ inline double load_element(const std::byte* p, dtype t) noexcept {
     case dtype::int32: return load_as<std::int32_t>(p);
     case dtype::int64: return static_cast<double>(load_as<std::int64_t>(p));
     case dtype::uint8: return load_as<std::uint8_t>(p);
+    case dtype::uint16: return load_as<std::uint16_t>(p);
+    case dtype::uint32: return load_as<std::uint32_t>(p);
+    case dtype::uint64: return static_cast<double>(load_as<std::uint64_t>(p));
     case dtype::bool_: return load_as<std::uint8_t>(p) != 0 ? 1.0 : 0.0;
+    case dtype::complex32:
+    case dtype::complex64:
+    case dtype::complex128: return load_element(p, complex_component(t));
+    default: return 0;
   }
-  return 0;
 }
 
 /// One element as a float32, rounded once from its own type (as PyTorch's casts to float32 do; going
@@ -111,14 +142,26 @@ inline double load_element(const std::byte* p, dtype t) noexcept {
 inline float load_float(const std::byte* p, dtype t) noexcept {
   switch (t) {
     case dtype::int64: return static_cast<float>(load_as<std::int64_t>(p));
-    case dtype::float64: return static_cast<float>(load_as<double>(p));
+    case dtype::uint64: return static_cast<float>(load_as<std::uint64_t>(p));
+    case dtype::float64:
+    case dtype::complex128: return static_cast<float>(load_as<double>(p));
     default: return static_cast<float>(load_element(p, t));  // exact: every other dtype fits a double
   }
 }
 
+/// An unsigned integer from a double: truncated, and negative values wrapped through int64 (not undefined).
+template <class U>
+U to_unsigned(double v) noexcept {
+  return v >= 0 ? static_cast<U>(v) : static_cast<U>(static_cast<std::int64_t>(v));
+}
+
 /// Stores a value as one element of dtype `t` (floats round to nearest even through float32, as PyTorch's
-/// float -> half/bfloat16 conversions do; integers truncate).
+/// float -> half/bfloat16/float8 conversions do; integers truncate; complex: imaginary part 0).
 inline void store_element(std::byte* p, dtype t, double v) noexcept {
+  if (const float8_format* f = float8_of(t)) {
+    store_as(p, float_to_float8(static_cast<float>(v), *f));
+    return;
+  }
   switch (t) {
     case dtype::float32: store_as(p, static_cast<float>(v)); return;
     case dtype::float16: store_as(p, float_to_half(static_cast<float>(v))); return;
@@ -129,55 +172,108 @@ inline void store_element(std::byte* p, dtype t, double v) noexcept {
     case dtype::int32: store_as(p, static_cast<std::int32_t>(v)); return;
     case dtype::int64: store_as(p, static_cast<std::int64_t>(v)); return;
     case dtype::uint8: store_as(p, static_cast<std::uint8_t>(v)); return;
+    case dtype::uint16: store_as(p, to_unsigned<std::uint16_t>(v)); return;
+    case dtype::uint32: store_as(p, to_unsigned<std::uint32_t>(v)); return;
+    case dtype::uint64: store_as(p, to_unsigned<std::uint64_t>(v)); return;
     case dtype::bool_: store_as(p, static_cast<std::uint8_t>(v != 0)); return;
+    case dtype::complex32:
+    case dtype::complex64:
+    case dtype::complex128: {
+      const dtype c = complex_component(t);
+      std::memset(p, 0, dtype_size(t));
+      store_element(p, c, v);
+      return;
+    }
+    default: return;
   }
 }
 
-/// Converts `n` contiguous elements (integers to integers exactly, through int64).
+/// An integer element as int64 (uint64 keeps its bits); 0 for other kinds.
+inline std::int64_t load_integer(const std::byte* p, dtype t) noexcept {
+  switch (t) {
+    case dtype::int8: return load_as<std::int8_t>(p);  // NOLINT(bugprone-signed-char-misuse): int8 is signed
+    case dtype::int16: return load_as<std::int16_t>(p);
+    case dtype::int32: return load_as<std::int32_t>(p);
+    case dtype::int64: return load_as<std::int64_t>(p);
+    case dtype::uint8: return load_as<std::uint8_t>(p);
+    case dtype::uint16: return load_as<std::uint16_t>(p);
+    case dtype::uint32: return load_as<std::uint32_t>(p);
+    case dtype::uint64: return static_cast<std::int64_t>(load_as<std::uint64_t>(p));
+    default: return 0;
+  }
+}
+
+/// Stores an int64 as an integer element (wrapping, as C++ integer conversions do).
+inline void store_integer(std::byte* p, dtype t, std::int64_t v) noexcept {
+  switch (t) {
+    case dtype::int8: store_as(p, static_cast<std::int8_t>(v)); return;
+    case dtype::int16: store_as(p, static_cast<std::int16_t>(v)); return;
+    case dtype::int32: store_as(p, static_cast<std::int32_t>(v)); return;
+    case dtype::int64: store_as(p, v); return;
+    case dtype::uint8: store_as(p, static_cast<std::uint8_t>(v)); return;
+    case dtype::uint16: store_as(p, static_cast<std::uint16_t>(v)); return;
+    case dtype::uint32: store_as(p, static_cast<std::uint32_t>(v)); return;
+    case dtype::uint64: store_as(p, static_cast<std::uint64_t>(v)); return;
+    default: return;
+  }
+}
+
+/// True for the integer kinds (not bool).
+constexpr bool is_integer(dtype t) noexcept {
+  return dtype_kind_of(t) == dtype_kind::signed_int || dtype_kind_of(t) == dtype_kind::unsigned_int;
+}
+
+/// Converts `n` contiguous elements (integers to integers exactly, through int64; complex to complex part by
+/// part).
 inline void convert_elements(const std::byte* in, dtype from, std::byte* out, dtype to, std::size_t n) {
   const std::size_t si = dtype_size(from), so = dtype_size(to);
   if (from == to) {
     std::memcpy(out, in, n * si);
     return;
   }
-  const bool ints = !dtype_is_floating(from) && !dtype_is_floating(to) && to != dtype::bool_;
+  if (dtype_is_complex(from) && dtype_is_complex(to)) {
+    convert_elements(in, complex_component(from), out, complex_component(to), 2 * n);
+    return;
+  }
+  const bool ints = is_integer(from) && is_integer(to);
   for (std::size_t i = 0; i < n; ++i, in += si, out += so) {
-    if (ints && from != dtype::bool_) {
-      std::int64_t v = 0;
-      switch (from) {
-        case dtype::int8: v = load_as<std::int8_t>(in); break;  // NOLINT(bugprone-signed-char-misuse): int8 is signed
-        case dtype::int16: v = load_as<std::int16_t>(in); break;
-        case dtype::int32: v = load_as<std::int32_t>(in); break;
-        case dtype::int64: v = load_as<std::int64_t>(in); break;
-        case dtype::uint8: v = load_as<std::uint8_t>(in); break;
-        default: break;
-      }
-      switch (to) {
-        case dtype::int8: store_as(out, static_cast<std::int8_t>(v)); break;
-        case dtype::int16: store_as(out, static_cast<std::int16_t>(v)); break;
-        case dtype::int32: store_as(out, static_cast<std::int32_t>(v)); break;
-        case dtype::int64: store_as(out, v); break;
-        case dtype::uint8: store_as(out, static_cast<std::uint8_t>(v)); break;
-        default: break;
-      }
-    } else if (to == dtype::float64) {
+    if (ints) {
+      store_integer(out, to, load_integer(in, from));
+    } else if (complex_component(to) == dtype::float64) {
       store_element(out, to, load_element(in, from));
-    } else if (dtype_is_floating(to)) {
-      store_element(out, to, load_float(in, from));  // float32/16/bf16: one rounding to float first
+    } else if (dtype_is_floating(complex_component(to))) {
+      store_element(out, to, load_float(in, from));  // float32/16/bf16/8: one rounding to float first
     } else {
       store_element(out, to, load_element(in, from));
     }
   }
 }
 
-/// The dtype means are computed in: float64 for float64, float32 otherwise.
-inline dtype mean_type(dtype t) noexcept { return t == dtype::float64 ? dtype::float64 : dtype::float32; }
+/// The dtype means are computed in: float64 for float64, complex128 for complex128, complex64 for the other
+/// complex dtypes, float32 otherwise (float8 among them: rounded once to float8 at the end).
+inline dtype mean_type(dtype t) noexcept {
+  if (t == dtype::float64 || t == dtype::complex128) return t;
+  return dtype_is_complex(t) ? dtype::complex64 : dtype::float32;
+}
 
-/// Writes the mean of `rows` elements (each `n` elements of `type`) as `to`, accumulating in mean_type.
+/// The dtype a mean of tensors of dtypes `a` and `b` is computed in.
+inline dtype mean_type(dtype a, dtype b) noexcept {
+  const bool wide = mean_type(a) == dtype::float64 || mean_type(b) == dtype::float64 ||
+                    mean_type(a) == dtype::complex128 || mean_type(b) == dtype::complex128;
+  if (dtype_is_complex(a) || dtype_is_complex(b)) return wide ? dtype::complex128 : dtype::complex64;
+  return wide ? dtype::float64 : dtype::float32;
+}
+
+/// Writes the mean of `rows` elements (each `n` elements of `type`) as `to`, accumulating in mean_type
+/// (complex: part by part).
 inline void mean_elements(const std::vector<const std::byte*>& rows, dtype type, std::byte* out, dtype to,
                           std::size_t n) {
+  if (dtype_is_complex(type) && dtype_is_complex(to)) {
+    mean_elements(rows, complex_component(type), out, complex_component(to), 2 * n);
+    return;
+  }
   const std::size_t es = dtype_size(type), eo = dtype_size(to);
-  const bool wide = mean_type(type) == dtype::float64;
+  const bool wide = complex_component(mean_type(type)) == dtype::float64;
   for (std::size_t k = 0; k < n; ++k) {
     if (wide) {
       double sum = 0;

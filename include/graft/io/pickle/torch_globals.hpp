@@ -17,8 +17,13 @@
 
 namespace graft::io::detail {
 
-/// The storage element type named by a torch storage class ("FloatStorage" → float32).
+/// PyTorch 2.x's untyped storage class, in persistent ids of the dtypes _rebuild_tensor_v3 builds.
+inline constexpr std::string_view untyped_storage_class = "UntypedStorage";
+
+/// The storage element type named by a torch storage class ("FloatStorage" → float32; "UntypedStorage":
+/// bytes, uint8).
 inline std::optional<dtype> storage_class_dtype(std::string_view name) noexcept {
+  if (name == untyped_storage_class) return dtype::uint8;
   return find_dtype(&dtype_row::storage_class, name);
 }
 
@@ -111,6 +116,28 @@ inline pickle_value* rebuild_tensor_v2(value_builder& b, const std::string& fn, 
   if (a.size() < 6) b.fail(fn + " called with " + std::to_string(a.size()) + " arguments");
   pickle_value* t = rebuild_tensor(b, fn, a);
   if (a[4]->kind == pickle_kind::boolean) t->tensor_mut().requires_grad = a[4]->boolean;
+  return t;
+}
+
+/// torch._utils._rebuild_tensor_v3(storage, offset, size, stride, requires_grad, backward_hooks, dtype[,
+/// metadata]) → a tensor of `dtype` (PyTorch 2.x, for the dtypes without a typed storage class). The storage
+/// is an UntypedStorage (bytes); offset and strides count elements of `dtype`, as Tensor.set_ reads them.
+inline pickle_value* rebuild_tensor_v3(value_builder& b, const std::string& fn, const pickle_args& a) {
+  if (a.size() < 7) b.fail(fn + " called with " + std::to_string(a.size()) + " arguments");
+  if (a[6]->kind != pickle_kind::global)
+    b.fail(fn + ": dtype is a " + std::string(kind_name(a[6]->kind)) + ", not a torch dtype");
+  std::optional<dtype> type = parse_dtype(a[6]->text);
+  if (!type) b.fail(fn + ": " + quote_name(a[6]->text) + " is not a dtype graft reads");
+  pickle_value* t = rebuild_tensor_v2(b, fn, a);
+  storage_ref& s = a[0]->storage_mut();
+  if (!s.untyped && s.type != *type)
+    b.fail(fn + ": a " + std::string(dtype_name(*type)) + " tensor on a " + std::string(dtype_name(s.type)) +
+           " storage");
+  if (s.untyped && !s.viewed_as) s.viewed_as = type;
+  if (s.untyped && *s.viewed_as != *type)
+    b.fail(fn + ": storage " + quote_name(s.key) + " is viewed as both " + std::string(dtype_name(*s.viewed_as)) +
+           " and " + std::string(dtype_name(*type)));
+  t->tensor_mut().type = type;
   return t;
 }
 
@@ -220,10 +247,12 @@ inline constexpr global_row torch_globals[] = {
     {"collections", "OrderedDict", &globals::ordered_dict},
     {"torch._utils", "_rebuild_tensor", &globals::rebuild_tensor_v1},
     {"torch._utils", "_rebuild_tensor_v2", &globals::rebuild_tensor_v2},
+    {"torch._utils", "_rebuild_tensor_v3", &globals::rebuild_tensor_v3},
     {"torch._utils", "_rebuild_parameter", &globals::rebuild_parameter},
     {"torch._utils", "_rebuild_parameter_with_state", &globals::rebuild_parameter},
     {"torch", "*", nullptr, &globals::storage_class},
     {"torch.cuda", "*", nullptr, &globals::storage_class},  // storages saved from a GPU
+    {"torch.storage", "UntypedStorage"},                    // PyTorch 2.x: how torch.UntypedStorage pickles
     {"torch", "Size", &globals::torch_size},
     {"torch", "device", &globals::torch_device},
     {"torch", "*", nullptr, &globals::dtype_name},
@@ -278,6 +307,7 @@ inline pickle_value* torch_storage(value_builder& b, const pickle_value* pid) {
   std::string_view cls = a[1]->text;
   if (cls.rfind("torch.", 0) == 0) cls.remove_prefix(6);
   if (cls.rfind("cuda.", 0) == 0) cls.remove_prefix(5);
+  if (cls == "storage." + std::string(untyped_storage_class)) cls.remove_prefix(8);
   std::optional<dtype> type = storage_class_dtype(cls);
   if (!type) b.fail("persistent id: unknown storage type " + quote_name(a[1]->text));
   if (a[2]->kind != pickle_kind::string) b.fail("persistent id: storage key is not a string");
@@ -289,6 +319,7 @@ inline pickle_value* torch_storage(value_builder& b, const pickle_value* pid) {
   r.key = a[2]->text;
   r.location = a[3]->text;
   r.numel = a[4]->integer;
+  r.untyped = cls == untyped_storage_class;
   if (a.size() >= 6 && a[5]->kind != pickle_kind::none) {
     const pickle_value* vm = a[5];
     if (!globals::is_seq(vm) || vm->items.size() != 3 || vm->items[0]->kind != pickle_kind::string ||

@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -29,18 +30,20 @@ enum class pickle_kind : std::uint8_t {
   dict,         ///< dict / OrderedDict, in insertion order
   global,       ///< a whitelisted global (class or function); `text` is "module.name"
   storage,      ///< a tensor storage reference (persistent id)
-  tensor,       ///< a tensor rebuilt by torch._utils._rebuild_tensor(_v2) / _rebuild_parameter
+  tensor,       ///< a tensor rebuilt by torch._utils._rebuild_tensor(_v2, _v3) / _rebuild_parameter
   object        ///< an opaque instance (numpy scalar/dtype, TorchScript class); `text` is its class
 };
 
 /// A storage referenced by a persistent id ('storage', type, key, location, numel[, view]).
 struct storage_ref {
-  std::string key;               ///< storage key: zip record data/<key>, or legacy root key
-  dtype type = dtype::float32;   ///< element type from the storage class
-  std::string location;          ///< "cpu", "cuda:0", ...
-  std::int64_t numel = 0;        ///< elements in the (root) storage
-  std::int64_t view_offset = 0;  ///< legacy storage views: element offset into the root storage
-  std::int64_t view_numel = -1;  ///< legacy storage views: elements in the view (-1: whole storage)
+  std::string key;                 ///< storage key: zip record data/<key>, or legacy root key
+  dtype type = dtype::float32;     ///< element type from the storage class
+  std::string location;            ///< "cpu", "cuda:0", ...
+  std::int64_t numel = 0;          ///< elements in the (root) storage
+  std::int64_t view_offset = 0;    ///< legacy storage views: element offset into the root storage
+  std::int64_t view_numel = -1;    ///< legacy storage views: elements in the view (-1: whole storage)
+  bool untyped = false;            ///< a torch.UntypedStorage (PyTorch 2.x): `type` is uint8, `numel` is bytes
+  std::optional<dtype> viewed_as;  ///< untyped: the dtype _rebuild_tensor_v3 views it as (first one seen)
 };
 
 struct pickle_value;
@@ -53,6 +56,7 @@ struct tensor_ref {
   std::vector<std::int64_t> strides;        ///< strides in elements
   bool requires_grad = false;               ///< as pickled
   tensor_role role = tensor_role::unknown;  ///< param when rebuilt through _rebuild_parameter
+  std::optional<dtype> type;                ///< _rebuild_tensor_v3's dtype; otherwise the storage's type
 };
 
 /// One node of an unpickled value tree. Nodes are owned by their pickle_document.

@@ -23,16 +23,19 @@ namespace detail {
 /// "[a, b] (float32)".
 inline std::string describe(const tensor_meta& t) { return shape_str(t.shape) + " " + std::string(dtype_name(t.type)); }
 
-/// True when casting `from` → `to` cannot lose integer values or truncate floats to integers.
+/// True when casting `from` → `to` cannot lose integer values, truncate floats to integers or drop an
+/// imaginary part (floating and complex targets may round, as float64 → float32 does).
 inline bool safe_cast(dtype from, dtype to) {
-  if (from == to || dtype_is_floating(to)) return true;
-  if (to == dtype::bool_) return false;
-  if (dtype_is_floating(from)) return false;
-  if (from == dtype::bool_) return true;
-  const bool from_unsigned = from == dtype::uint8;
-  const bool to_unsigned = to == dtype::uint8;
-  if (to_unsigned) return false;  // from is a different integer type: signed values may be negative
-  return from_unsigned ? dtype_size(to) > dtype_size(from) : dtype_size(to) >= dtype_size(from);
+  if (from == to) return true;
+  const dtype_kind f = dtype_kind_of(from), t = dtype_kind_of(to);
+  if (t == dtype_kind::complex) return true;
+  if (f == dtype_kind::complex) return false;  // the imaginary part would be dropped
+  if (t == dtype_kind::floating) return true;
+  if (t == dtype_kind::boolean || f == dtype_kind::floating) return false;
+  if (f == dtype_kind::boolean) return true;
+  if (t == dtype_kind::unsigned_int)  // from a signed type, negative values would wrap
+    return f == dtype_kind::unsigned_int && dtype_size(to) >= dtype_size(from);
+  return f == dtype_kind::unsigned_int ? dtype_size(to) > dtype_size(from) : dtype_size(to) >= dtype_size(from);
 }
 
 /// "a; b", or whichever is not empty.
