@@ -95,8 +95,10 @@ public:
         e.what = category::conflict;
         e.destination = d;
         e.note = "'" + src[s].name + "' and '" + src[*claimed[d]].name + "' both land on '" + r.name + "'";
-        error("two source tensors land on '" + r.name + "': '" + src[*claimed[d]].name + "'" +
-              routes[*claimed[d]].via() + " and '" + src[s].name + "'" + r.via());
+        out_.problems.push_back({plan_problem::severity::error,
+                                 "two source tensors land on '" + r.name + "': '" + src[*claimed[d]].name + "'" +
+                                     routes[*claimed[d]].via() + " and '" + src[s].name + "'" + r.via(),
+                                 plan_problem::subject::tensor, r.name});
         e.destination.reset();
         source_only.push_back(std::move(e));
         continue;

@@ -150,6 +150,29 @@ public:
 
 private:
   void error(std::string message) { problems_.push_back({plan_problem::severity::error, std::move(message)}); }
+  /// An error about tensor `name` that starts at a rule's place (the report shows its line and a caret).
+  void error_at(const source_location& where, const std::string& text, const std::string& name) {
+    problems_.push_back(
+        plan_problem::at_rule(plan_problem::severity::error, where, text, plan_problem::subject::tensor, name));
+  }
+
+  /// " (dim 1 has 17 -> 14 rows, which this layout fits: did you mean dim 1?)" when another dim's sizes
+  /// fit a layout that does not fit its own dim, else "".
+  static std::string other_dim_hint(const rules::dim_layout& layout, const tensor_meta& a, const tensor_meta& b) {
+    for (std::size_t d = 0; d < a.shape.size() && d < b.shape.size(); ++d) {
+      if (static_cast<std::int64_t>(d) == layout.dim) continue;
+      rules::dim_layout moved = layout;
+      moved.dim = static_cast<std::int64_t>(d);
+      try {
+        (void)rules::resolve_layout(moved, a.shape[d], b.shape[d], {});
+      } catch (const rules_error&) {
+        continue;
+      }
+      return " (dim " + std::to_string(d) + " has " + std::to_string(a.shape[d]) + " -> " + std::to_string(b.shape[d]) +
+             " rows, which this layout fits: did you mean dim " + std::to_string(d) + "?)";
+    }
+    return {};
+  }
 
   static std::string context(const tensor_meta& a, const tensor_meta& b) {
     return "'" + b.name + "' " + shape_str(a.shape) + " -> " + shape_str(b.shape);
@@ -158,8 +181,11 @@ private:
   void mark_conflict(plan_entry& e, const tensor_meta& a, const tensor_meta& b, const std::string& why) {
     e.what = category::conflict;
     e.note = why;
-    error((e.rule_where.known() ? e.rule_where.str() + ": " : std::string()) + "conflict on " + context(a, b) + ": " +
-          why);
+    if (e.rule_where.known())
+      error_at(e.rule_where, "conflict on " + context(a, b) + ": " + why, b.name);
+    else
+      problems_.push_back({plan_problem::severity::error, "conflict on " + context(a, b) + ": " + why,
+                           plan_problem::subject::tensor, b.name});
   }
 
   /// A mapped entry through per-dimension channel layouts.
@@ -198,8 +224,8 @@ private:
         }
       } catch (const rules_error& err) {
         e.what = category::conflict;
-        e.note = err.message();
-        error(err.headline());
+        e.note = err.message() + other_dim_hint(layout, a, b);
+        error_at(err.where(), e.note, b.name);
         return;
       }
     }

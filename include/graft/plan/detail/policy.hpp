@@ -4,6 +4,7 @@
 /// destinations), rules that matched nothing, and `expect` lines (the planner's last stage).
 
 #include <graft/plan/detail/alternatives.hpp>
+#include <graft/plan/detail/misspelled.hpp>
 #include <graft/plan/detail/pair.hpp>
 #include <graft/plan/filters.hpp>
 #include <graft/plan/plan.hpp>
@@ -104,20 +105,6 @@ inline std::string closed_include_list(const plan& p, const rules::ruleset& rule
   return out + (rules.includes.size() == 1 ? " lets" : " let") + " no tensor through";
 }
 
-/// A warning (an error with strict_rules) for each `{a,b}` alternative of `pat` (in `rule`, written at
-/// `where`) that no match took, when the pattern matched something.
-inline void report_unused_alternatives(plan& p, plan_problem::severity level, const std::string& rule,
-                                       const source_location& where, const rules::pattern& pat,
-                                       const alternative_hits& hits, std::size_t i) {
-  for (std::size_t k : hits.unused(i)) {
-    const auto& alt = pat.alternatives()[k];
-    p.problems.push_back({level,
-                          inside_string(where, alt.offset).str() + ": alternative \"" + alt.text + "\" of " + rule +
-                              " matches no tensor (every match takes another alternative)",
-                          plan_problem::subject::rule});
-  }
-}
-
 /// A reshape rule that matched no pair: "matches no tensor", or, when it names destination tensors that
 /// no source reaches, says so (the rule is right; the names upstream are not).
 inline void report_unreached_reshape(plan& p, plan_problem::severity level, const rules::reshape_rule& r) {
@@ -125,17 +112,17 @@ inline void report_unreached_reshape(plan& p, plan_problem::severity level, cons
   for (const auto& t : p.destination)
     if (r.pat.match(t.name)) names.push_back(t.name);
   if (names.empty()) {
-    p.problems.push_back({level, r.where.str() + ": " + r.text() + " matches no tensor", plan_problem::subject::rule});
+    p.problems.push_back(plan_problem::at_rule(level, r.where, r.text() + " matches no tensor"));
     return;
   }
   std::string listed;
   for (std::size_t k = 0; k < names.size() && k < 3; ++k) listed += (k ? ", '" : "'") + names[k] + "'";
   if (names.size() > 3) listed += " and " + std::to_string(names.size() - 3) + " more";
-  p.problems.push_back({level,
-                        r.where.str() + ": " + r.text() + " matches destination tensor" +
-                            (names.size() == 1 ? " " : "s ") + listed + " but no source tensor reaches " +
-                            (names.size() == 1 ? "it" : "them") + " (see the problems about those tensors)",
-                        plan_problem::subject::rule});
+  p.problems.push_back(plan_problem::at_rule(level, r.where,
+                                             r.text() + " matches destination tensor" +
+                                                 (names.size() == 1 ? " " : "s ") + listed +
+                                                 " but no source tensor reaches " + (names.size() == 1 ? "it" : "them") +
+                                                 " (see the problems about those tensors)"));
 }
 
 /// Every rule that matched nothing is a warning (an error with strict_rules), and so is every `{a,b}`
@@ -143,8 +130,30 @@ inline void report_unreached_reshape(plan& p, plan_problem::severity level, cons
 inline void report_unused_rules(plan& p, const rules::ruleset& rules, const plan_options& options, const router& names,
                                 const filters& lists, const pairer& pairs) {
   const auto level = options.strict_rules ? plan_problem::severity::error : plan_problem::severity::warning;
+  // The names each kind of rule sees, for did-you-mean on its alternatives (built only when asked).
+  const auto destination_names = [&] {
+    std::vector<std::string> out;
+    for (const auto& t : p.destination) out.push_back(t.name);
+    return out;
+  };
+  const auto routed_names = [&] {
+    std::vector<std::string> out;
+    for (const auto& e : p.entries)
+      if (e.source) out.push_back(p.rules_name(e));
+    return out;
+  };
+  const auto every_source_name = [&] {  // each name a source tensor bore on its way through strip/rename
+    std::vector<std::string> out;
+    for (const auto& e : p.entries) {
+      if (!e.source) continue;
+      out.push_back(p.source[*e.source].name);
+      for (const auto& step : e.renames)
+        if (!step.after.empty()) out.push_back(step.after);
+    }
+    return out;
+  };
   auto report = [&](const source_location& where, const std::string& text) {
-    p.problems.push_back({level, where.str() + ": " + text + " matches no tensor", plan_problem::subject::rule});
+    p.problems.push_back(plan_problem::at_rule(level, where, text + " matches no tensor"));
   };
   for (std::size_t i = 0; i < rules.renames.size(); ++i) {  // strip is optional: wrappers vary by checkpoint
     const rules::name_rule& r = rules.renames[i];
@@ -152,44 +161,48 @@ inline void report_unused_rules(plan& p, const rules::ruleset& rules, const plan
     if (!names.hits(i))
       report(r.where, r.text());
     else
-      report_unused_alternatives(p, level, r.text(), r.where, r.from, names.alternatives(), i);
+      report_unused_alternatives(p, level, r.text(), r.where, r.from, names.alternatives(), i, every_source_name,
+                                 rename_evidence(p, r.where));
   }
   const auto patterns = [&](const std::vector<rules::located_pattern>& list, const char* word, auto hits,
-                            const alternative_hits& alternatives) {
+                            const alternative_hits& alternatives, auto evidence) {
     for (std::size_t i = 0; i < list.size(); ++i) {
       const std::string text = std::string(word) + " \"" + list[i].pat.text() + "\"";
       if (!hits(i))
         report(list[i].where, text);
       else
-        report_unused_alternatives(p, level, text, list[i].where, list[i].pat, alternatives, i);
+        report_unused_alternatives(p, level, text, list[i].where, list[i].pat, alternatives, i, routed_names,
+                                   evidence(list[i]));
     }
   };
   if (closed_include_list(p, rules, lists).empty())  // else check_moves_something names the whole list
     patterns(
-        rules.includes, "include", [&](std::size_t i) { return lists.include_hits(i); }, lists.include_alternatives());
+        rules.includes, "include", [&](std::size_t i) { return lists.include_hits(i); }, lists.include_alternatives(),
+        [&](const rules::located_pattern& x) { return include_evidence(p, x.pat); });
   patterns(
-      rules.excludes, "exclude", [&](std::size_t i) { return lists.exclude_hits(i); }, lists.exclude_alternatives());
+      rules.excludes, "exclude", [&](std::size_t i) { return lists.exclude_hits(i); }, lists.exclude_alternatives(),
+      [&](const rules::located_pattern& x) { return exclude_evidence(p, x.where); });
   for (std::size_t i = 0; i < rules.keeps.size(); ++i) {
     const std::string text = "keep \"" + rules.keeps[i].pat.text() + "\"";
     if (!lists.keep_matches(i)) {
       report(rules.keeps[i].where, text);
     } else if (!lists.keep_hits(i)) {
-      p.problems.push_back({level,
-                            rules.keeps[i].where.str() + ": " + text +
-                                " matches only tensors that a source fills (keep does not override a "
-                                "source: exclude the source to keep its destination)",
-                            plan_problem::subject::rule});
+      p.problems.push_back(plan_problem::at_rule(level, rules.keeps[i].where,
+                                                 text +
+                                                     " matches only tensors that a source fills (keep does not "
+                                                     "override a source: exclude the source to keep its destination)"));
     }
     if (lists.keep_matches(i))
       report_unused_alternatives(p, level, text, rules.keeps[i].where, rules.keeps[i].pat, lists.keep_alternatives(),
-                                 i);
+                                 i, destination_names);
   }
   for (std::size_t i = 0; i < rules.reshapes.size(); ++i) {
     const rules::reshape_rule& r = rules.reshapes[i];
     if (!pairs.hits(i))
       report_unreached_reshape(p, level, r);
     else
-      report_unused_alternatives(p, level, r.text(), r.where, r.pat, pairs.alternatives(), i);
+      report_unused_alternatives(p, level, r.text(), r.where, r.pat, pairs.alternatives(), i, destination_names,
+                                 reshape_evidence(p, r.where));
   }
 }
 
@@ -227,8 +240,8 @@ inline void check_moves_something(plan& p, const rules::ruleset& rules, const fi
 /// tensor such a rule matched (and for one a rename dropped) the name is the one that rule saw. Every
 /// source tensor is checked, paired ones too: `expect excluded` on a tensor that is copied fails.
 inline void check_expectations(plan& p, const rules::ruleset& rules, const plan_options& options) {
-  const auto error = [&](std::string message) {
-    p.problems.push_back({plan_problem::severity::error, std::move(message), plan_problem::subject::rule});
+  const auto error = [&](const source_location& at, const std::string& text) {
+    p.problems.push_back(plan_problem::at_rule(plan_problem::severity::error, at, text));
   };
   const auto writes_joint = [&](const rename_step& step) {
     for (const auto& r : rules.renames)
@@ -276,19 +289,36 @@ inline void check_expectations(plan& p, const rules::ruleset& rules, const plan_
       first_failures += (first_failures.empty() ? "" : ", ") + what;
     }
     if (matched && failed) {
-      error(x.where.str() + ": " + rule + " failed: " + first_failures +
+      error(x.where, rule + " failed: " + first_failures +
             (failed > 3 ? " (and " + std::to_string(failed - 3) + " more)" : std::string()));
       continue;
     }
     if (matched) {
+      const auto seen = [&] {
+        std::vector<std::string> out;
+        for (const auto& e : p.entries) {
+          if (source_side && e.source) out.push_back(source_name(e));
+          if (!source_side && e.destination) out.push_back(p.destination[*e.destination].name);
+        }
+        return out;
+      };
+      const alternative_evidence evidence = [&](const std::string& name) -> std::string {
+        for (const auto& e : p.entries) {
+          const bool named = source_side ? e.source && source_name(e) == name
+                                         : e.destination && p.destination[*e.destination].name == name;
+          if (named && e.what != x.expected)
+            return "'" + name + "' is " + category_name(e.what) + ", not " + category_name(x.expected) +
+                   ", and this expectation does not check it";
+        }
+        return {};
+      };
       report_unused_alternatives(p,
                                  options.strict_rules ? plan_problem::severity::error : plan_problem::severity::warning,
-                                 rule, x.where, x.pat, alternatives, i);
+                                 rule, x.where, x.pat, alternatives, i, seen, evidence);
       continue;
     }
     if (!source_side) {
-      error(x.where.str() + ": " + rule +
-            " failed: no destination tensor matches (this category names destination tensors)");
+      error(x.where, rule + " failed: no destination tensor matches (this category names destination tensors)");
       continue;
     }
     // Nothing matches: say so, and point at a source tensor the pattern matches by its unrouted name.
@@ -301,7 +331,7 @@ inline void check_expectations(plan& p, const rules::ruleset& rules, const plan_
                source_name(e) + "'";
         break;
       }
-    error(x.where.str() + ": " + rule + " failed: no source tensor matches" +
+    error(x.where, rule + " failed: no source tensor matches" +
           (hint.empty() ? " (excluded and unused name source tensors after strip and rename, as exclude sees them)"
                         : hint));
   }
