@@ -109,10 +109,20 @@ inline bool same_place(const source_location& a, const source_location& b) {
   return a.known() && a.source() == b.source() && a.offset() == b.offset();
 }
 
+/// Whether a mapped entry moves elements (a layout that is not the identity, a permute or transpose):
+/// a rule that only views or squeezes gives what a copy gives.
+inline bool moves_elements(const plan_entry& e) {
+  for (const auto& sel : e.selections)
+    if (!sel.is_identity()) return true;
+  for (const auto& step : e.steps)
+    if (step.what == shape_op_kind::permute || step.what == shape_op_kind::transpose) return true;
+  return false;
+}
+
 /// "'x' is reordered by this rule" for the first entry `decided` by the rule at `where`, or "".
 inline std::string handled_example(const plan& p, const source_location& where, const char* verb) {
   for (const auto& e : p.entries) {
-    if (!same_place(e.rule_where, where)) continue;
+    if (!same_place(e.rule_where, where) || (!*verb && !moves_elements(e))) continue;
     std::string how = verb;
     if (how.empty()) {
       how = "mapped";
@@ -130,11 +140,16 @@ inline bool lands(const plan_entry& e) {
   return e.destination && (e.what == category::copied || e.what == category::mapped || e.what == category::synthesized);
 }
 
-/// Evidence for a reshape rule: the meant destination tensor is copied unchanged.
+/// Evidence for a reshape rule: the meant destination tensor is copied unchanged while the rule moves
+/// the elements of the tensors it matched.
 inline alternative_evidence reshape_evidence(const plan& p, const source_location& where) {
   return [&p, where](const std::string& name) -> std::string {
     const plan_entry* e = p.for_destination(name);
     if (!e || (e->what != category::copied && e->what != category::synthesized)) return {};
+    const bool moves = std::any_of(p.entries.begin(), p.entries.end(), [&](const plan_entry& f) {
+      return f.what == category::mapped && same_place(f.rule_where, where) && moves_elements(f);
+    });
+    if (!moves) return {};
     return "'" + name + "' is copied unchanged" + handled_example(p, where, "");
   };
 }

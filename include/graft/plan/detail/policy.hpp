@@ -4,6 +4,7 @@
 /// destinations), rules that matched nothing, and `expect` lines (the planner's last stage).
 
 #include <graft/plan/detail/alternatives.hpp>
+#include <graft/plan/detail/hints.hpp>
 #include <graft/plan/detail/misspelled.hpp>
 #include <graft/plan/detail/pair.hpp>
 #include <graft/plan/filters.hpp>
@@ -20,28 +21,6 @@
 
 namespace graft::detail {
 
-/// The prefix ("module.") that every unused source name starts with when stripping it would land some
-/// of them on uncovered destinations, as a hint problem (none otherwise).
-inline void suggest_strip(plan& p, plan_problem::severity level, const std::vector<std::string>& unused,
-                          const std::vector<std::string>& uncovered) {
-  if (unused.empty() || uncovered.empty()) return;
-  const std::string prefix = unused[0].substr(0, unused[0].find('.') + 1);
-  if (prefix.empty() || prefix.size() == unused[0].size()) return;
-  for (const auto& n : unused)
-    if (n.compare(0, prefix.size(), prefix) != 0 || n.size() == prefix.size()) return;
-  const std::set<std::string_view> open(uncovered.begin(), uncovered.end());
-  std::size_t landing = 0;
-  for (const auto& n : unused) landing += open.count(std::string_view(n).substr(prefix.size()));
-  if (!landing) return;
-  std::string use;
-  if (prefix == "module.") use = " (or use \"wrappers/dataparallel.graft\")";
-  if (prefix == "1.") use = " (or use \"wrappers/fp16.graft\")";
-  p.problems.push_back({level,
-                        "every unused source tensor starts with '" + prefix + "', and " + std::to_string(landing) +
-                            " of them name a destination tensor without it: strip \"" + prefix + "\"" + use,
-                        plan_problem::subject::plan});
-}
-
 /// Strict mode: every unused source and every uncovered destination is an error (a warning when
 /// lenient), with a did-you-mean between the two lists, or the exclude that dropped a destination's
 /// same-named source. Each problem names its tensor and a group (the report folds groups).
@@ -50,14 +29,19 @@ inline void report_strictness(plan& p, const std::vector<std::size_t>& uncovered
   std::vector<std::string> uncovered_names;
   for (auto d : uncovered) uncovered_names.push_back(p.destination[d].name);
   std::vector<std::string> unused_names;
+  std::vector<const plan_entry*> unused;
   std::map<std::string, const plan_entry*> excluded;  // routed name -> its excluded entry
   for (const auto& e : p.entries) {
-    if (e.what == category::unused) unused_names.push_back(p.source[*e.source].name);
+    if (e.what == category::unused) {
+      unused_names.push_back(p.source[*e.source].name);
+      unused.push_back(&e);
+    }
     if (e.what == category::excluded && e.source)
       excluded.emplace(e.renames.empty() ? p.source[*e.source].name : e.renames.back().after, &e);
   }
   const bool suggest = unused_names.size() * uncovered_names.size() <= 4'000'000;
   suggest_strip(p, level, unused_names, uncovered_names);
+  suggest_module_rename(p, unused, uncovered);
   const std::string unused_group =
       std::string("unused source tensors") + (p.lenient ? "" : " (exclude them, or plan with --lenient)");
   for (const auto& e : p.entries) {
@@ -168,7 +152,11 @@ inline void report_unused_rules(plan& p, const rules::ruleset& rules, const plan
                             const alternative_hits& alternatives, auto evidence) {
     for (std::size_t i = 0; i < list.size(); ++i) {
       const std::string text = std::string(word) + " \"" + list[i].pat.text() + "\"";
-      if (!hits(i))
+      const std::string shadowed = word == std::string("include") ? shadowing_exclude(p, list[i].pat) : "";
+      if (!hits(i) && !shadowed.empty())  // include and exclude contradict each other: the plan is not what was meant
+        p.problems.push_back(plan_problem::at_rule(plan_problem::severity::error, list[i].where,
+                                                   text + " lets no tensor through" + shadowed));
+      else if (!hits(i))
         report(list[i].where, text);
       else
         report_unused_alternatives(p, level, text, list[i].where, list[i].pat, alternatives, i, routed_names,
@@ -187,10 +175,19 @@ inline void report_unused_rules(plan& p, const rules::ruleset& rules, const plan
     if (!lists.keep_matches(i)) {
       report(rules.keeps[i].where, text);
     } else if (!lists.keep_hits(i)) {
-      p.problems.push_back(plan_problem::at_rule(level, rules.keeps[i].where,
-                                                 text +
-                                                     " matches only tensors that a source fills (keep does not "
-                                                     "override a source: exclude the source to keep its destination)"));
+      // A keep of named tensors that sources fill: they are overwritten, not kept (an error); `keep "**"`,
+      // the acknowledgement of whatever is left, only warns.
+      const bool named = rules.keeps[i].pat.text() != "**";
+      std::string filled;
+      for (const auto& e : p.entries)
+        if (named && filled.empty() && e.destination && e.what != category::kept &&
+            rules.keeps[i].pat.match(p.destination[*e.destination].name))
+          filled = ": '" + p.destination[*e.destination].name + "' is " + category_name(e.what) +
+                   (e.source ? " from source '" + p.source[*e.source].name + "'" : std::string()) + ", not kept";
+      p.problems.push_back(plan_problem::at_rule(named ? plan_problem::severity::error : level, rules.keeps[i].where,
+                                                 text + " matches only tensors that a source fills" + filled +
+                                                     " (keep does not override a source: exclude the source to "
+                                                     "keep its destination)"));
     }
     if (lists.keep_matches(i))
       report_unused_alternatives(p, level, text, rules.keeps[i].where, rules.keeps[i].pat, lists.keep_alternatives(),
@@ -208,8 +205,9 @@ inline void report_unused_rules(plan& p, const rules::ruleset& rules, const plan
 
 /// A plan that copies, maps and synthesizes nothing is an error (lenient plans, whose unused sources and
 /// uncovered destinations are already warnings, only when the include list is the cause), and so is an
-/// include list that lets no source name through; both name their cause first.
-inline void check_moves_something(plan& p, const rules::ruleset& rules, const filters& lists) {
+/// include list that lets no source name through; both name their cause first. True when the problem it
+/// added is a summary of other findings (no include list is the cause), which the planner ranks after them.
+inline bool check_moves_something(plan& p, const rules::ruleset& rules, const filters& lists) {
   const std::string closed = closed_include_list(p, rules, lists);
   const std::size_t moved = p.count(category::copied) + p.count(category::mapped) + p.count(category::synthesized);
   if (moved || p.entries.empty()) {
@@ -217,7 +215,7 @@ inline void check_moves_something(plan& p, const rules::ruleset& rules, const fi
       p.problems.push_back({plan_problem::severity::error,
                             closed + " (no source name matches the include list, so every source is excluded)",
                             plan_problem::subject::rule});
-    return;
+    return false;
   }
   std::string cause = closed;
   if (cause.empty() && p.source.empty()) cause = "the source has no tensors";
@@ -228,9 +226,10 @@ inline void check_moves_something(plan& p, const rules::ruleset& rules, const fi
       if (const std::size_t n = p.count(c)) cause += ", " + std::to_string(n) + " are " + category_name(c);
     cause += "; no source tensor lands on a destination tensor";
   }
-  if (p.lenient && closed.empty()) return;
+  if (p.lenient && closed.empty()) return false;
   p.problems.push_back({plan_problem::severity::error, "nothing is copied, mapped or synthesized: " + cause,
                         plan_problem::subject::plan});
+  return closed.empty();
 }
 
 /// Checks every `expect` line against the plan's entries. Destination-side categories (copied, mapped,
@@ -318,7 +317,9 @@ inline void check_expectations(plan& p, const rules::ruleset& rules, const plan_
       continue;
     }
     if (!source_side) {
-      error(x.where, rule + " failed: no destination tensor matches (this category names destination tensors)");
+      const std::string renamed = renamed_away(p, x.pat);
+      error(x.where, rule + " failed: no destination tensor matches" +
+                         (renamed.empty() ? " (this category names destination tensors)" : renamed));
       continue;
     }
     // Nothing matches: say so, and point at a source tensor the pattern matches by its unrouted name.
