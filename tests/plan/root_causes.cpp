@@ -55,13 +55,15 @@ TEST_CASE("a misspelled alternative without evidence of a wrong result stays a w
   auto p = graft::make_plan(test::rules_text("reshape \"fc.{weights,bias}\" { view }\n"), fc, fc);
   INFO(test::problems(p));
   CHECK(p.ok());
-  CHECK(has_problem(p, warning, "alternative \"weights\" of reshape \"fc.{weights,bias}\" matches no tensor (did you "
-                                "mean \"weight\"?)"));
+  CHECK(has_problem(p, warning,
+                    "alternative \"weights\" of reshape \"fc.{weights,bias}\" matches no tensor (did you "
+                    "mean \"weight\"?)"));
   // An expectation the meant tensor satisfies anyway.
   auto q = graft::make_plan(test::rules_text("expect copied \"fc.{weight,bais}\"\n"), fc, fc);
   CHECK(q.ok());
-  CHECK(has_problem(q, warning, "alternative \"bais\" of expect copied \"fc.{weight,bais}\" matches no tensor (did "
-                                "you mean \"bias\"?)"));
+  CHECK(has_problem(q, warning,
+                    "alternative \"bais\" of expect copied \"fc.{weight,bais}\" matches no tensor (did "
+                    "you mean \"bias\"?)"));
   // Numbers are not typos: no did-you-mean for "5" next to "4".
   auto r = graft::make_plan(test::rules_text("expect copied \"l.{4,5}.w\"\n"), {t("l.4.w", {1}), t("l.6.w", {1})},
                             {t("l.4.w", {1}), t("l.6.w", {1})});
@@ -73,24 +75,28 @@ TEST_CASE("misspelled alternatives of exclude, include, rename and expect fail w
   const graft::tensor_set src{t("head.w", {2}), t("head.b", {2}), t("body.w", {2})};
   auto ex = graft::make_plan(test::rules_text("exclude \"head.{w,bb}\"\nkeep \"head.*\"\n"), src, src);
   INFO(test::problems(ex));
-  CHECK(has_problem(ex, error, "alternative \"bb\" of exclude \"head.{w,bb}\" matches no tensor (did you mean \"b\"? "
-                               "'head.b' is copied while 'head.w' is excluded by this rule)"));
+  CHECK(has_problem(ex, error,
+                    "alternative \"bb\" of exclude \"head.{w,bb}\" matches no tensor (did you mean \"b\"? "
+                    "'head.b' is copied while 'head.w' is excluded by this rule)"));
   auto in = graft::make_plan(test::rules_text("include \"{body,haed}.*\"\nkeep \"**\"\n"), src, src);
   INFO(test::problems(in));
-  CHECK(has_problem(in, error, "alternative \"haed\" of include \"{body,haed}.*\" matches no tensor (did you mean "
-                               "\"head\"? 'head.w' is excluded (it matches no include pattern) while 'body.w' is let "
-                               "through by this rule)"));
+  CHECK(has_problem(in, error,
+                    "alternative \"haed\" of include \"{body,haed}.*\" matches no tensor (did you mean "
+                    "\"head\"? 'head.w' is excluded (it matches no include pattern) while 'body.w' is let "
+                    "through by this rule)"));
   auto rn = graft::make_plan(test::rules_text("rename \"{body,haed}.w\" -> \"x.$1.w\"\nkeep \"**\"\n"), src,
                              {t("head.w", {2}), t("head.b", {2}), t("x.body.w", {2})});
   INFO(test::problems(rn));
-  CHECK(has_problem(rn, error, "alternative \"haed\" of rename \"{body,haed}.w\" -> \"x.$1.w\" matches no tensor (did "
-                               "you mean \"head\"? 'head.w' is copied into 'head.w' without this rename while "
-                               "'body.w' is renamed to 'x.body.w' by this rule)"));
+  CHECK(has_problem(rn, error,
+                    "alternative \"haed\" of rename \"{body,haed}.w\" -> \"x.$1.w\" matches no tensor (did "
+                    "you mean \"head\"? 'head.w' is copied into 'head.w' without this rename while "
+                    "'body.w' is renamed to 'x.body.w' by this rule)"));
   auto xp = graft::make_plan(test::rules_text("exclude \"head.b\"\nkeep \"head.b\"\nexpect copied \"head.{w,bb}\"\n"),
                              src, src);
   INFO(test::problems(xp));
-  CHECK(has_problem(xp, error, "alternative \"bb\" of expect copied \"head.{w,bb}\" matches no tensor (did you mean "
-                               "\"b\"? 'head.b' is kept, not copied, and this expectation does not check it)"));
+  CHECK(has_problem(xp, error,
+                    "alternative \"bb\" of expect copied \"head.{w,bb}\" matches no tensor (did you mean "
+                    "\"b\"? 'head.b' is kept, not copied, and this expectation does not check it)"));
 }
 
 TEST_CASE("a layout that does not fit names the likely mistake, with the rule's line", "[plan][root_causes]") {
@@ -107,8 +113,9 @@ TEST_CASE("a layout that does not fit names the likely mistake, with the rule's 
   CHECK(x->where.line() == 4);
   CHECK(x->message.find("(dim 0 has 3 -> 2 rows, which this layout fits: did you mean dim 0?)") != std::string::npos);
   auto turned = plan_of("reshape \"h.w\" { dim 0 = k2 -> k3 }\n", {3}, {2});
-  CHECK(has_problem(turned, error, "(turned round, the maps fit: is a `->` written the wrong way? did you mean k3 -> "
-                                   "k2?)"));
+  CHECK(has_problem(turned, error,
+                    "(turned round, the maps fit: is a `->` written the wrong way? did you mean k3 -> "
+                    "k2?)"));
   auto set = plan_of("reshape \"h.w\" { dim 0 = k3 -> k4 }\n", {3}, {2});
   CHECK(has_problem(set, error, "(did you mean k3 -> k2? k2 has 2 joints)"));
   auto keep = plan_of("reshape \"h.w\" { dim 0 = keep 3, k3 -> k2 }\n", {5}, {4});
@@ -123,8 +130,9 @@ TEST_CASE("a layout that does not fit names the likely mistake, with the rule's 
 
 TEST_CASE("shapes that differ without a rule hint the transpose or the view", "[plan][root_causes]") {
   auto p = graft::make_plan(test::rules_text(""), {t("fc.weight", {8, 4})}, {t("fc.weight", {4, 8})});
-  CHECK(has_problem(p, error, "shapes differ and no reshape rule matches (the source is the destination transposed, "
-                              "as a Linear weight stored in the other layout: reshape \"fc.weight\" { transpose 0 1 })"));
+  CHECK(has_problem(p, error,
+                    "shapes differ and no reshape rule matches (the source is the destination transposed, "
+                    "as a Linear weight stored in the other layout: reshape \"fc.weight\" { transpose 0 1 })"));
   auto q = graft::make_plan(test::rules_text(""), {t("fc.weight", {10, 4, 1, 1})}, {t("fc.weight", {10, 4})});
   CHECK(has_problem(q, error, "(both hold 40 elements: if only the rank differs, reshape \"fc.weight\" { view })"));
   auto r = graft::make_plan(test::rules_text(""), {t("fc.weight", {10, 4})}, {t("fc.weight", {10, 5})});
@@ -151,16 +159,18 @@ TEST_CASE("an include that an exclude overrides says so, as an error", "[plan][r
                             {t("a.w", {1}), t("fc.w", {1})}, {t("a.w", {1}), t("fc.w", {1})});
   INFO(test::problems(p));
   CHECK_FALSE(p.ok());
-  CHECK(has_problem(p, error, "test.graft:1:16: include \"fc.*\" lets no tensor through: every name it matches is "
-                              "dropped by exclude \"fc.*\" (test.graft:2:9), and exclude always wins"));
+  CHECK(has_problem(p, error,
+                    "test.graft:1:16: include \"fc.*\" lets no tensor through: every name it matches is "
+                    "dropped by exclude \"fc.*\" (test.graft:2:9), and exclude always wins"));
 }
 
 TEST_CASE("a destination expectation naming a tensor by its name before a rename says what it became",
           "[plan][root_causes]") {
   auto p = graft::make_plan(test::rules_text("rename \"head.**\" -> \"cls.$1\"\nexpect copied \"head.w\"\n"),
                             {t("head.w", {1})}, {t("cls.w", {1})});
-  CHECK(has_problem(p, error, "expect copied \"head.w\" failed: no destination tensor matches; 'head.w' is renamed to "
-                              "'cls.w' (this category names destination tensors: did you mean 'cls.w'?)"));
+  CHECK(has_problem(p, error,
+                    "expect copied \"head.w\" failed: no destination tensor matches; 'head.w' is renamed to "
+                    "'cls.w' (this category names destination tensors: did you mean 'cls.w'?)"));
 }
 
 TEST_CASE("a module renamed in the new model is named, also in lenient mode", "[plan][root_causes]") {

@@ -155,9 +155,8 @@ public:
     std::stable_sort(out_.problems.begin(), out_.problems.end(),
                      [](const plan_problem& a, const plan_problem& b) { return a.about < b.about; });
     if (effect) {
-      const auto after = std::find_if(out_.problems.begin(), out_.problems.end(), [](const plan_problem& x) {
-        return x.about == plan_problem::subject::tensor;
-      });
+      const auto after = std::find_if(out_.problems.begin(), out_.problems.end(),
+                                      [](const plan_problem& x) { return x.about == plan_problem::subject::tensor; });
       out_.problems.insert(after, std::move(*effect));
     }
     return std::move(out_);

@@ -64,7 +64,8 @@ inline std::string indented(const std::string& text, const std::string& indent) 
   return out;
 }
 
-/// The problems, one a line (a rule's line and a caret under it after a problem about a rule), with groups of more than 3 alike tensor problems folded into one line.
+/// The problems, one a line (a rule's line and a caret under it after a problem about a rule), with groups of more than
+/// 3 alike tensor problems folded into one line.
 inline std::string problem_lines(const plan& p, const report_options& options) {
   std::map<std::string, std::vector<std::string>> groups;  // group -> tensor names
   for (const auto& x : p.problems)

@@ -69,9 +69,10 @@ inline void suggest_module_rename(plan& p, const std::vector<const plan_entry*>&
       if (a == b || tensors != wanted) continue;
       p.problems.push_back(
           {plan_problem::severity::error,
-           "the unused source tensors '" + a + ".*' and the unfilled destination tensors '" + b + ".*' pair one to one (" +
-               std::to_string(tensors.size()) + " of the same names and shapes): write rename \"" + a + ".**\" -> \"" +
-               b + ".$1\"" + (p.lenient ? " (lenient mode does not hide this: exclude or keep them if it is meant)" : ""),
+           "the unused source tensors '" + a + ".*' and the unfilled destination tensors '" + b +
+               ".*' pair one to one (" + std::to_string(tensors.size()) +
+               " of the same names and shapes): write rename \"" + a + ".**\" -> \"" + b + ".$1\"" +
+               (p.lenient ? " (lenient mode does not hide this: exclude or keep them if it is meant)" : ""),
            plan_problem::subject::plan});
       return;
     }
@@ -127,7 +128,8 @@ inline std::string renamed_away(const plan& p, const rules::pattern& pat) {
     const std::string& name = p.source[*e.source].name;
     if (!pat.match(name)) continue;
     const std::string& to = e.renames.back().after;
-    if (to.empty()) return "; '" + name + "' is dropped by " + e.renames.back().rule + " (this category names destination tensors)";
+    if (to.empty())
+      return "; '" + name + "' is dropped by " + e.renames.back().rule + " (this category names destination tensors)";
     return "; '" + name + "' is renamed to '" + to + "' (this category names destination tensors: did you mean '" + to +
            "'?)";
   }

@@ -98,9 +98,9 @@ inline void report_unused_alternatives(plan& p, plan_problem::severity level, co
         break;
       }
     }
-    p.problems.push_back(plan_problem::at_rule(severity, inside_string(where, alt.offset),
-                                               "alternative \"" + alt.text + "\" of " + rule + " matches no tensor (" +
-                                                   why + ")"));
+    p.problems.push_back(
+        plan_problem::at_rule(severity, inside_string(where, alt.offset),
+                              "alternative \"" + alt.text + "\" of " + rule + " matches no tensor (" + why + ")"));
   }
 }
 
@@ -172,7 +172,8 @@ inline alternative_evidence exclude_evidence(const plan& p, const source_locatio
 inline alternative_evidence include_evidence(const plan& p, const rules::pattern& pat) {
   return [&p, &pat](const std::string& name) -> std::string {
     for (const auto& e : p.entries) {
-      if (!e.source || e.what != category::excluded || e.note != "matches no include pattern" || p.rules_name(e) != name)
+      if (!e.source || e.what != category::excluded || e.note != "matches no include pattern" ||
+          p.rules_name(e) != name)
         continue;
       std::string example;
       for (const auto& f : p.entries)
@@ -209,5 +210,40 @@ inline alternative_evidence rename_evidence(const plan& p, const source_location
     return {};
   };
 }
+
+/// The names an `expect` line sees and its evidence: a tensor with the meant name in another category.
+struct expect_names {
+  const plan& p;
+  category expected;
+  bool source_side;                                           ///< excluded/unused: source tensors
+  std::function<std::string(const plan_entry&)> source_name;  ///< a source tensor's name as expect sees it
+
+  /// Whether `e` is the tensor named `name` on this expectation's side.
+  bool names(const plan_entry& e, const std::string& name) const {
+    return source_side ? e.source && source_name(e) == name
+                       : e.destination && p.destination[*e.destination].name == name;
+  }
+  /// The names the expectation is matched against.
+  std::function<std::vector<std::string>()> seen() const {
+    return [this] {
+      std::vector<std::string> out;
+      for (const auto& e : p.entries) {
+        if (source_side && e.source) out.push_back(source_name(e));
+        if (!source_side && e.destination) out.push_back(p.destination[*e.destination].name);
+      }
+      return out;
+    };
+  }
+  /// "'fc.bias' is kept, not copied, and this expectation does not check it", or "".
+  alternative_evidence evidence() const {
+    return [this](const std::string& name) -> std::string {
+      for (const auto& e : p.entries)
+        if (names(e, name) && e.what != expected)
+          return "'" + name + "' is " + category_name(e.what) + ", not " + category_name(expected) +
+                 ", and this expectation does not check it";
+      return {};
+    };
+  }
+};
 
 }  // namespace graft::detail

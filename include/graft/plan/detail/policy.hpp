@@ -102,11 +102,11 @@ inline void report_unreached_reshape(plan& p, plan_problem::severity level, cons
   std::string listed;
   for (std::size_t k = 0; k < names.size() && k < 3; ++k) listed += (k ? ", '" : "'") + names[k] + "'";
   if (names.size() > 3) listed += " and " + std::to_string(names.size() - 3) + " more";
-  p.problems.push_back(plan_problem::at_rule(level, r.where,
-                                             r.text() + " matches destination tensor" +
-                                                 (names.size() == 1 ? " " : "s ") + listed +
-                                                 " but no source tensor reaches " + (names.size() == 1 ? "it" : "them") +
-                                                 " (see the problems about those tensors)"));
+  p.problems.push_back(
+      plan_problem::at_rule(level, r.where,
+                            r.text() + " matches destination tensor" + (names.size() == 1 ? " " : "s ") + listed +
+                                " but no source tensor reaches " + (names.size() == 1 ? "it" : "them") +
+                                " (see the problems about those tensors)"));
 }
 
 /// Every rule that matched nothing is a warning (an error with strict_rules), and so is every `{a,b}`
@@ -190,8 +190,8 @@ inline void report_unused_rules(plan& p, const rules::ruleset& rules, const plan
                                                      "keep its destination)"));
     }
     if (lists.keep_matches(i))
-      report_unused_alternatives(p, level, text, rules.keeps[i].where, rules.keeps[i].pat, lists.keep_alternatives(),
-                                 i, destination_names);
+      report_unused_alternatives(p, level, text, rules.keeps[i].where, rules.keeps[i].pat, lists.keep_alternatives(), i,
+                                 destination_names);
   }
   for (std::size_t i = 0; i < rules.reshapes.size(); ++i) {
     const rules::reshape_rule& r = rules.reshapes[i];
@@ -289,31 +289,14 @@ inline void check_expectations(plan& p, const rules::ruleset& rules, const plan_
     }
     if (matched && failed) {
       error(x.where, rule + " failed: " + first_failures +
-            (failed > 3 ? " (and " + std::to_string(failed - 3) + " more)" : std::string()));
+                         (failed > 3 ? " (and " + std::to_string(failed - 3) + " more)" : std::string()));
       continue;
     }
     if (matched) {
-      const auto seen = [&] {
-        std::vector<std::string> out;
-        for (const auto& e : p.entries) {
-          if (source_side && e.source) out.push_back(source_name(e));
-          if (!source_side && e.destination) out.push_back(p.destination[*e.destination].name);
-        }
-        return out;
-      };
-      const alternative_evidence evidence = [&](const std::string& name) -> std::string {
-        for (const auto& e : p.entries) {
-          const bool named = source_side ? e.source && source_name(e) == name
-                                         : e.destination && p.destination[*e.destination].name == name;
-          if (named && e.what != x.expected)
-            return "'" + name + "' is " + category_name(e.what) + ", not " + category_name(x.expected) +
-                   ", and this expectation does not check it";
-        }
-        return {};
-      };
+      const expect_names names{p, x.expected, source_side, source_name};
       report_unused_alternatives(p,
                                  options.strict_rules ? plan_problem::severity::error : plan_problem::severity::warning,
-                                 rule, x.where, x.pat, alternatives, i, seen, evidence);
+                                 rule, x.where, x.pat, alternatives, i, names.seen(), names.evidence());
       continue;
     }
     if (!source_side) {
@@ -332,9 +315,10 @@ inline void check_expectations(plan& p, const rules::ruleset& rules, const plan_
                source_name(e) + "'";
         break;
       }
-    error(x.where, rule + " failed: no source tensor matches" +
-          (hint.empty() ? " (excluded and unused name source tensors after strip and rename, as exclude sees them)"
-                        : hint));
+    error(x.where,
+          rule + " failed: no source tensor matches" +
+              (hint.empty() ? " (excluded and unused name source tensors after strip and rename, as exclude sees them)"
+                            : hint));
   }
 }
 

@@ -81,9 +81,12 @@ private:
     std::vector<std::string> names;
     for (const auto& t : tried) {
       std::error_code ec;
-      for (std::filesystem::directory_iterator it(t.parent_path(), ec), end; !ec && it != end; it.increment(ec))
-        if (it->is_regular_file(ec) && names.size() < 10'000 && !std::filesystem::equivalent(it->path(), importer, ec))
+      for (std::filesystem::directory_iterator it(t.parent_path(), ec), end; !ec && it != end; it.increment(ec)) {
+        std::error_code file_ec, same_ec;  // apart from ec, which ends the walk
+        if (it->is_regular_file(file_ec) && names.size() < 10'000 &&
+            !std::filesystem::equivalent(it->path(), importer, same_ec))
           names.push_back(it->path().filename().string());
+      }
     }
     const auto best = closest_match(asked.filename().string(), names);
     if (!best) return {};
