@@ -64,6 +64,11 @@ TEST_CASE("a misspelled alternative without evidence of a wrong result stays a w
   CHECK(has_problem(q, warning,
                     "alternative \"bais\" of expect copied \"fc.{weight,bais}\" matches no tensor (did "
                     "you mean \"bias\"?)"));
+  // A keep: the meant tensor gets no source, which is its own error.
+  auto k = graft::make_plan(test::rules_text("keep \"head.{w,bb}\"\n"), {t("a", {1})},
+                            {t("a", {1}), t("head.w", {1}), t("head.b", {1})});
+  CHECK(has_problem(k, warning, "alternative \"bb\" of keep \"head.{w,bb}\" matches no tensor (did you mean \"b\"?)"));
+  CHECK(has_problem(k, error, "destination tensor 'head.b' [1] float32 gets no source"));
   // Numbers are not typos: no did-you-mean for "5" next to "4".
   auto r = graft::make_plan(test::rules_text("expect copied \"l.{4,5}.w\"\n"), {t("l.4.w", {1}), t("l.6.w", {1})},
                             {t("l.4.w", {1}), t("l.6.w", {1})});
