@@ -41,6 +41,8 @@ contains "malformed message" "missing_arrow.graft:1:22: expected '->', saw \"\$1
 contains "malformed caret" "                     ^"
 run 2 "check missing file" -- check "$tmp/nope.graft"
 contains "missing file" "no such rules file"
+run 2 "check misspelled use" -- check "$src/tests/golden/mistakes/misspelled_use.graft"
+contains "misspelled use" 'misspelled_use.graft:3:5: cannot find "joints/cocco.graft" (did you mean "joints/coco.graft"?)'
 run 2 "check without files" -- check
 run 2 "unknown command" -- frobnicate
 run 0 "help" -- --help

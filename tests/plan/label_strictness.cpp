@@ -35,7 +35,7 @@ TEST_CASE("a destination label without a source fails a strict plan, with a did-
   CHECK(p.problems.front().about == graft::plan_problem::subject::rule);
 }
 
-TEST_CASE("keep in a map acknowledges labels; lenient plans only warn", "[plan][labels]") {
+TEST_CASE("keep in a map acknowledges labels, and lenient plans only warn", "[plan][labels]") {
   const std::string reshape = "reshape \"fc.{weight,bias}\" { dim 0 = animals -> pets }\n";
   SECTION("acknowledged") {
     auto r = test::rules_text(std::string(classes) + "map animals -> pets { keep golden_retreiver }\n" + reshape);

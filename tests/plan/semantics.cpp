@@ -239,9 +239,17 @@ TEST_CASE("a rule that matches nothing is a warning, an error with strict_rules"
 }
 
 TEST_CASE("keep never overrides a source, and says so when that is all it matches", "[plan][semantics]") {
+  // A keep that names tensors a source fills: they are overwritten, not kept, so the plan fails.
   auto p = graft::make_plan(test::rules_text("keep \"w\""), {t("w", {1})}, {t("w", {1})});
   CHECK(p.for_destination("w")->what == category::copied);
-  CHECK(has_problem(p, warning, "keep \"w\" matches only tensors that a source fills"));
+  CHECK_FALSE(p.ok());
+  CHECK(has_problem(p, error,
+                    "test.graft:1:6: keep \"w\" matches only tensors that a source fills: 'w' is copied from source "
+                    "'w', not kept"));
+  // `keep "**"`, the acknowledgement of whatever no source fills, only warns when there is nothing left.
+  auto q = graft::make_plan(test::rules_text("keep \"**\""), {t("w", {1})}, {t("w", {1})});
+  CHECK(q.ok());
+  CHECK(has_problem(q, warning, "test.graft:1:6: keep \"**\" matches only tensors that a source fills (keep"));
 }
 
 TEST_CASE("expect lines fail the plan naming tensor, categories and the rule", "[plan][semantics]") {

@@ -116,6 +116,21 @@ TEST_CASE("a missing import lists where it looked", "[rules][load]") {
   }
 }
 
+TEST_CASE("a missing import with a typo in its file name gets a did-you-mean", "[rules][load]") {
+  temp_tree t;
+  t.write("joints/coco.graft", "joints coco = [nose]\n");
+  auto top = t.write("top.graft", "use \"joints/cocco.graft\"\n");
+  try {
+    load_rules(top, no_installed());
+    FAIL("no error");
+  } catch (const graft::rules_error& e) {
+    CHECK(e.message() == "cannot find \"joints/cocco.graft\" (did you mean \"joints/coco.graft\"?) (looked for " +
+                             (t.root / "joints" / "cocco.graft").string() + ")");
+  }
+  // The importing file itself is never the suggestion: "a missing import lists where it looked"
+  // ("nope.graft" is close to its importer "top.graft").
+}
+
 TEST_CASE("a duplicate definition across files names both places", "[rules][load]") {
   temp_tree t;
   t.write("sets.graft", "joints coco = [nose]\n");

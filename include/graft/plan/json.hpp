@@ -75,6 +75,16 @@ inline std::string format_json(const plan& p) {
     w.begin_object();
     w.key("severity").value(problem.level == plan_problem::severity::error ? "error" : "warning");
     w.key("message").value(problem.message);
+    w.key("subject").value(problem.about == plan_problem::subject::plan   ? "plan"
+                           : problem.about == plan_problem::subject::rule ? "rule"
+                                                                          : "tensor");
+    if (!problem.tensor.empty()) w.key("tensor").value(problem.tensor);
+    if (!problem.group.empty()) w.key("group").value(problem.group);
+    if (problem.where.known()) {
+      w.key("file").value(problem.where.file());
+      w.key("line").value(static_cast<unsigned long long>(problem.where.line()));
+      w.key("column").value(static_cast<unsigned long long>(problem.where.column()));
+    }
     w.end_object();
   }
   w.end_array();

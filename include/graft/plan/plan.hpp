@@ -80,11 +80,21 @@ struct plan_problem {
         tensor(std::move(tensor_)),
         group(std::move(group_)) {}
 
+  /// A problem of `level` about a rule written at `at`: the message reads "file:line:col: text", and the
+  /// report shows the rule's line and a caret under it.
+  static plan_problem at_rule(severity level_, const source_location& at, const std::string& text,
+                              subject about_ = subject::rule, std::string tensor_ = {}, std::string group_ = {}) {
+    plan_problem p(level_, at.known() ? at.str() + ": " + text : text, about_, std::move(tensor_), std::move(group_));
+    p.where = at;
+    return p;
+  }
+
   severity level = severity::error;
   std::string message;              ///< one line, starting with file:line:col where a rule is involved
   subject about = subject::tensor;  ///< what it is about
   std::string tensor;               ///< tensor problems: the tensor's name
   std::string group;                ///< problems that read alike but for the tensor share it (the report folds them)
+  source_location where;            ///< the rule's place when the message starts with it (else unknown)
 };
 
 /// A complete plan: every source and every destination tensor accounted for exactly once.
@@ -126,6 +136,13 @@ struct plan {
       for (auto s : e.mean_of)
         if (source[s].name == name) return &e;
     return nullptr;
+  }
+  /// The source tensor's name as the rules after strip and rename see it (what `exclude` judges): the
+  /// routed name, or for a tensor a rename dropped the name that rule saw. "" without a source.
+  std::string rules_name(const plan_entry& e) const {
+    if (!e.source) return {};
+    if (e.renames.empty()) return source[*e.source].name;
+    return e.renames.back().after.empty() ? e.renames.back().before : e.renames.back().after;
   }
   /// The entry's display name: its destination's name, else its source's.
   std::string name_of(const plan_entry& e) const {

@@ -96,8 +96,10 @@ public:
         e.what = category::conflict;
         e.destination = d;
         e.note = "'" + src[s].name + "' and '" + src[*claimed[d]].name + "' both land on '" + r.name + "'";
-        error("two source tensors land on '" + r.name + "': '" + src[*claimed[d]].name + "'" +
-              routes[*claimed[d]].via() + " and '" + src[s].name + "'" + r.via());
+        out_.problems.push_back({plan_problem::severity::error,
+                                 "two source tensors land on '" + r.name + "': '" + src[*claimed[d]].name + "'" +
+                                     routes[*claimed[d]].via() + " and '" + src[s].name + "'" + r.via(),
+                                 plan_problem::subject::tensor, r.name});
         e.destination.reset();
         source_only.push_back(std::move(e));
         continue;
@@ -137,14 +139,29 @@ public:
     for (auto& e : source_only) out_.entries.push_back(std::move(e));
 
     report_strictness(out_, uncovered_);
+    report_collapsing_renames(out_, rules_);
     report_unused_rules(out_, rules_, options_, names_, lists_, pairs_);
     check_label_maps(out_, rules_);
     check_expectations(out_, rules_, options_);
     check_label_expectations(out_, rules_, options_);
-    check_moves_something(out_, rules_, lists_);
-    // Causes before their effects: the plan as a whole, then rules, then single tensors.
+    const bool summary = check_moves_something(out_, rules_, lists_);
+    // Causes before their effects: the plan as a whole, then rules, then single tensors. "Nothing is
+    // copied" counts as the plan's cause unless a rule's error explains it: then it follows the rules.
+    std::optional<plan_problem> effect;
+    const auto rule_error = [](const plan_problem& x) {
+      return x.about == plan_problem::subject::rule && x.level == plan_problem::severity::error;
+    };
+    if (summary && std::any_of(out_.problems.begin(), out_.problems.end(), rule_error)) {
+      effect = std::move(out_.problems.back());
+      out_.problems.pop_back();
+    }
     std::stable_sort(out_.problems.begin(), out_.problems.end(),
                      [](const plan_problem& a, const plan_problem& b) { return a.about < b.about; });
+    if (effect) {
+      const auto after = std::find_if(out_.problems.begin(), out_.problems.end(),
+                                      [](const plan_problem& x) { return x.about == plan_problem::subject::tensor; });
+      out_.problems.insert(after, std::move(*effect));
+    }
     return std::move(out_);
   }
 

@@ -47,13 +47,26 @@ inline std::string entry_line(const plan& p, const plan_entry& e) {
   }
   std::string line = "  " + pad(name, 34) + " " + pad(shapes, 28);
   std::string note = e.note;
-  if (!e.rule.empty() && e.what != category::mapped) note += (note.empty() ? "" : "; ") + e.rule;
+  // The deciding rule, unless the note already names it ("excluded by exclude \"x\"").
+  if (!e.rule.empty() && e.what != category::mapped && note.find(e.rule) == std::string::npos)
+    note += (note.empty() ? "" : "; ") + e.rule;
   if (!note.empty()) line += " " + note;
   while (!line.empty() && line.back() == ' ') line.pop_back();
   return line;
 }
 
-/// The problems, one a line, with groups of more than 3 alike tensor problems folded into one line.
+/// `text` with `indent` before each of its lines.
+inline std::string indented(const std::string& text, const std::string& indent) {
+  std::string out = indent;
+  for (char c : text) {
+    out += c;
+    if (c == '\n') out += indent;
+  }
+  return out;
+}
+
+/// The problems, one a line (a rule's line and a caret under it after a problem about a rule), with groups of more than
+/// 3 alike tensor problems folded into one line.
 inline std::string problem_lines(const plan& p, const report_options& options) {
   std::map<std::string, std::vector<std::string>> groups;  // group -> tensor names
   for (const auto& x : p.problems)
@@ -84,6 +97,7 @@ inline std::string problem_lines(const plan& p, const report_options& options) {
       covered += it->second.size();
     } else {
       out += problem.message + "\n";
+      if (problem.where.known()) out += indented(problem.where.excerpt(), "      ") + "\n";
       ++covered;
     }
     ++shown;
@@ -128,7 +142,9 @@ inline std::string format_report(const plan& p, const report_options& options = 
       std::string reason = e->rule.empty() ? e->note : e->rule;
       if (c == category::copied || c == category::synthesized) reason = e->cast ? e->note : "";
       if (!by_reason.count(reason)) reasons.push_back(reason);
-      by_reason[reason].push_back(p.name_of(*e));
+      // Source-side groups under the names the rules see (after strip and rename): "old.**", not "module.**".
+      const bool source_side = c == category::excluded || c == category::unused;
+      by_reason[reason].push_back(source_side ? p.rules_name(*e) : p.name_of(*e));
     }
     for (const auto& reason : reasons) {
       for (const auto& f : fold_names(by_reason[reason])) {

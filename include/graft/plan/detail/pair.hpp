@@ -5,6 +5,7 @@
 /// third stage).
 
 #include <graft/plan/detail/alternatives.hpp>
+#include <graft/plan/detail/layout_hints.hpp>
 #include <graft/plan/detail/rule_index.hpp>
 #include <graft/plan/plan.hpp>
 #include <graft/plan/route.hpp>
@@ -13,6 +14,7 @@
 
 #include <algorithm>
 #include <cstddef>
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -126,7 +128,7 @@ public:
 
     if (!reshape) {
       if (a.shape != b.shape) {
-        conflict("shapes differ and no reshape rule matches");
+        conflict("shapes differ and no reshape rule matches" + shape_hint(a, b));
       } else if (route.via_renamed_joint) {
         e.what = category::synthesized;
         e.mean_of = {s};
@@ -153,6 +155,32 @@ public:
 
 private:
   void error(std::string message) { problems_.push_back({plan_problem::severity::error, std::move(message)}); }
+  /// An error about a rule that does not fit tensor `name` (ranked with the rules; the report shows the
+  /// rule's line and a caret).
+  void error_at(const source_location& where, const std::string& text, const std::string& name) {
+    problems_.push_back(
+        plan_problem::at_rule(plan_problem::severity::error, where, text, plan_problem::subject::rule, name));
+  }
+
+  /// " (the source is the destination transposed: ...)" or a `view` hint when the elements agree, else "".
+  static std::string shape_hint(const tensor_meta& a, const tensor_meta& b) {
+    const std::string rule = "reshape \"" + b.name + "\" { ";
+    if (a.shape.size() == 2 && b.shape.size() == 2 && a.shape[0] == b.shape[1] && a.shape[1] == b.shape[0])
+      return " (the source is the destination transposed, as a Linear weight stored in the other layout: " + rule +
+             "transpose 0 1 })";
+    const auto elements = [](const shape_t& shape) -> std::int64_t {  // -1 when it overflows
+      std::int64_t n = 1;
+      for (auto size : shape) {
+        if (size < 0 || (size > 0 && n > INT64_MAX / size)) return -1;
+        n *= size;
+      }
+      return n;
+    };
+    const std::int64_t ea = elements(a.shape), eb = elements(b.shape);
+    if (ea >= 0 && ea == eb && a.shape.size() != b.shape.size())
+      return " (both hold " + std::to_string(ea) + " elements: if only the rank differs, " + rule + "view })";
+    return {};
+  }
 
   static std::string context(const tensor_meta& a, const tensor_meta& b) {
     return "'" + b.name + "' " + shape_str(a.shape) + " -> " + shape_str(b.shape);
@@ -161,8 +189,11 @@ private:
   void mark_conflict(plan_entry& e, const tensor_meta& a, const tensor_meta& b, const std::string& why) {
     e.what = category::conflict;
     e.note = why;
-    error((e.rule_where.known() ? e.rule_where.str() + ": " : std::string()) + "conflict on " + context(a, b) + ": " +
-          why);
+    if (e.rule_where.known())
+      error_at(e.rule_where, "conflict on " + context(a, b) + ": " + why, b.name);
+    else
+      problems_.push_back({plan_problem::severity::error, "conflict on " + context(a, b) + ": " + why,
+                           plan_problem::subject::tensor, b.name});
   }
 
   /// A mapped entry through per-dimension channel layouts.
@@ -201,8 +232,8 @@ private:
         }
       } catch (const rules_error& err) {
         e.what = category::conflict;
-        e.note = err.message();
-        error(err.headline());
+        e.note = err.message() + layout_fit_hint(layout, rules_, a.shape, b.shape);
+        error_at(err.where(), e.note, b.name);
         return;
       }
     }

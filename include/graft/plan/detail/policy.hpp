@@ -4,6 +4,8 @@
 /// destinations), rules that matched nothing, and `expect` lines (the planner's last stage).
 
 #include <graft/plan/detail/alternatives.hpp>
+#include <graft/plan/detail/hints.hpp>
+#include <graft/plan/detail/misspelled.hpp>
 #include <graft/plan/detail/pair.hpp>
 #include <graft/plan/filters.hpp>
 #include <graft/plan/plan.hpp>
@@ -19,28 +21,6 @@
 
 namespace graft::detail {
 
-/// The prefix ("module.") that every unused source name starts with when stripping it would land some
-/// of them on uncovered destinations, as a hint problem (none otherwise).
-inline void suggest_strip(plan& p, plan_problem::severity level, const std::vector<std::string>& unused,
-                          const std::vector<std::string>& uncovered) {
-  if (unused.empty() || uncovered.empty()) return;
-  const std::string prefix = unused[0].substr(0, unused[0].find('.') + 1);
-  if (prefix.empty() || prefix.size() == unused[0].size()) return;
-  for (const auto& n : unused)
-    if (n.compare(0, prefix.size(), prefix) != 0 || n.size() == prefix.size()) return;
-  const std::set<std::string_view> open(uncovered.begin(), uncovered.end());
-  std::size_t landing = 0;
-  for (const auto& n : unused) landing += open.count(std::string_view(n).substr(prefix.size()));
-  if (!landing) return;
-  std::string use;
-  if (prefix == "module.") use = " (or use \"wrappers/dataparallel.graft\")";
-  if (prefix == "1.") use = " (or use \"wrappers/fp16.graft\")";
-  p.problems.push_back({level,
-                        "every unused source tensor starts with '" + prefix + "', and " + std::to_string(landing) +
-                            " of them name a destination tensor without it: strip \"" + prefix + "\"" + use,
-                        plan_problem::subject::plan});
-}
-
 /// Strict mode: every unused source and every uncovered destination is an error (a warning when
 /// lenient), with a did-you-mean between the two lists, or the exclude that dropped a destination's
 /// same-named source. Each problem names its tensor and a group (the report folds groups).
@@ -49,14 +29,19 @@ inline void report_strictness(plan& p, const std::vector<std::size_t>& uncovered
   std::vector<std::string> uncovered_names;
   for (auto d : uncovered) uncovered_names.push_back(p.destination[d].name);
   std::vector<std::string> unused_names;
+  std::vector<const plan_entry*> unused;
   std::map<std::string, const plan_entry*> excluded;  // routed name -> its excluded entry
   for (const auto& e : p.entries) {
-    if (e.what == category::unused) unused_names.push_back(p.source[*e.source].name);
+    if (e.what == category::unused) {
+      unused_names.push_back(p.source[*e.source].name);
+      unused.push_back(&e);
+    }
     if (e.what == category::excluded && e.source)
       excluded.emplace(e.renames.empty() ? p.source[*e.source].name : e.renames.back().after, &e);
   }
   const bool suggest = unused_names.size() * uncovered_names.size() <= 4'000'000;
   suggest_strip(p, level, unused_names, uncovered_names);
+  suggest_module_rename(p, unused, uncovered);
   const std::string unused_group =
       std::string("unused source tensors") + (p.lenient ? "" : " (exclude them, or plan with --lenient)");
   for (const auto& e : p.entries) {
@@ -104,20 +89,6 @@ inline std::string closed_include_list(const plan& p, const rules::ruleset& rule
   return out + (rules.includes.size() == 1 ? " lets" : " let") + " no tensor through";
 }
 
-/// A warning (an error with strict_rules) for each `{a,b}` alternative of `pat` (in `rule`, written at
-/// `where`) that no match took, when the pattern matched something.
-inline void report_unused_alternatives(plan& p, plan_problem::severity level, const std::string& rule,
-                                       const source_location& where, const rules::pattern& pat,
-                                       const alternative_hits& hits, std::size_t i) {
-  for (std::size_t k : hits.unused(i)) {
-    const auto& alt = pat.alternatives()[k];
-    p.problems.push_back({level,
-                          inside_string(where, alt.offset).str() + ": alternative \"" + alt.text + "\" of " + rule +
-                              " matches no tensor (every match takes another alternative)",
-                          plan_problem::subject::rule});
-  }
-}
-
 /// A reshape rule that matched no pair: "matches no tensor", or, when it names destination tensors that
 /// no source reaches, says so (the rule is right; the names upstream are not).
 inline void report_unreached_reshape(plan& p, plan_problem::severity level, const rules::reshape_rule& r) {
@@ -125,17 +96,17 @@ inline void report_unreached_reshape(plan& p, plan_problem::severity level, cons
   for (const auto& t : p.destination)
     if (r.pat.match(t.name)) names.push_back(t.name);
   if (names.empty()) {
-    p.problems.push_back({level, r.where.str() + ": " + r.text() + " matches no tensor", plan_problem::subject::rule});
+    p.problems.push_back(plan_problem::at_rule(level, r.where, r.text() + " matches no tensor"));
     return;
   }
   std::string listed;
   for (std::size_t k = 0; k < names.size() && k < 3; ++k) listed += (k ? ", '" : "'") + names[k] + "'";
   if (names.size() > 3) listed += " and " + std::to_string(names.size() - 3) + " more";
-  p.problems.push_back({level,
-                        r.where.str() + ": " + r.text() + " matches destination tensor" +
-                            (names.size() == 1 ? " " : "s ") + listed + " but no source tensor reaches " +
-                            (names.size() == 1 ? "it" : "them") + " (see the problems about those tensors)",
-                        plan_problem::subject::rule});
+  p.problems.push_back(
+      plan_problem::at_rule(level, r.where,
+                            r.text() + " matches destination tensor" + (names.size() == 1 ? " " : "s ") + listed +
+                                " but no source tensor reaches " + (names.size() == 1 ? "it" : "them") +
+                                " (see the problems about those tensors)"));
 }
 
 /// Every rule that matched nothing is a warning (an error with strict_rules), and so is every `{a,b}`
@@ -143,8 +114,30 @@ inline void report_unreached_reshape(plan& p, plan_problem::severity level, cons
 inline void report_unused_rules(plan& p, const rules::ruleset& rules, const plan_options& options, const router& names,
                                 const filters& lists, const pairer& pairs) {
   const auto level = options.strict_rules ? plan_problem::severity::error : plan_problem::severity::warning;
+  // The names each kind of rule sees, for did-you-mean on its alternatives (built only when asked).
+  const auto destination_names = [&] {
+    std::vector<std::string> out;
+    for (const auto& t : p.destination) out.push_back(t.name);
+    return out;
+  };
+  const auto routed_names = [&] {
+    std::vector<std::string> out;
+    for (const auto& e : p.entries)
+      if (e.source) out.push_back(p.rules_name(e));
+    return out;
+  };
+  const auto every_source_name = [&] {  // each name a source tensor bore on its way through strip/rename
+    std::vector<std::string> out;
+    for (const auto& e : p.entries) {
+      if (!e.source) continue;
+      out.push_back(p.source[*e.source].name);
+      for (const auto& step : e.renames)
+        if (!step.after.empty()) out.push_back(step.after);
+    }
+    return out;
+  };
   auto report = [&](const source_location& where, const std::string& text) {
-    p.problems.push_back({level, where.str() + ": " + text + " matches no tensor", plan_problem::subject::rule});
+    p.problems.push_back(plan_problem::at_rule(level, where, text + " matches no tensor"));
   };
   for (std::size_t i = 0; i < rules.renames.size(); ++i) {  // strip is optional: wrappers vary by checkpoint
     const rules::name_rule& r = rules.renames[i];
@@ -152,51 +145,69 @@ inline void report_unused_rules(plan& p, const rules::ruleset& rules, const plan
     if (!names.hits(i))
       report(r.where, r.text());
     else
-      report_unused_alternatives(p, level, r.text(), r.where, r.from, names.alternatives(), i);
+      report_unused_alternatives(p, level, r.text(), r.where, r.from, names.alternatives(), i, every_source_name,
+                                 rename_evidence(p, r.where));
   }
   const auto patterns = [&](const std::vector<rules::located_pattern>& list, const char* word, auto hits,
-                            const alternative_hits& alternatives) {
+                            const alternative_hits& alternatives, auto evidence) {
     for (std::size_t i = 0; i < list.size(); ++i) {
       const std::string text = std::string(word) + " \"" + list[i].pat.text() + "\"";
-      if (!hits(i))
+      const std::string shadowed = word == std::string("include") ? shadowing_exclude(p, list[i].pat) : "";
+      if (!hits(i) && !shadowed.empty())  // include and exclude contradict each other: the plan is not what was meant
+        p.problems.push_back(plan_problem::at_rule(plan_problem::severity::error, list[i].where,
+                                                   text + " lets no tensor through" + shadowed));
+      else if (!hits(i))
         report(list[i].where, text);
       else
-        report_unused_alternatives(p, level, text, list[i].where, list[i].pat, alternatives, i);
+        report_unused_alternatives(p, level, text, list[i].where, list[i].pat, alternatives, i, routed_names,
+                                   evidence(list[i]));
     }
   };
   if (closed_include_list(p, rules, lists).empty())  // else check_moves_something names the whole list
     patterns(
-        rules.includes, "include", [&](std::size_t i) { return lists.include_hits(i); }, lists.include_alternatives());
+        rules.includes, "include", [&](std::size_t i) { return lists.include_hits(i); }, lists.include_alternatives(),
+        [&](const rules::located_pattern& x) { return include_evidence(p, x.pat); });
   patterns(
-      rules.excludes, "exclude", [&](std::size_t i) { return lists.exclude_hits(i); }, lists.exclude_alternatives());
+      rules.excludes, "exclude", [&](std::size_t i) { return lists.exclude_hits(i); }, lists.exclude_alternatives(),
+      [&](const rules::located_pattern& x) { return exclude_evidence(p, x.where); });
   for (std::size_t i = 0; i < rules.keeps.size(); ++i) {
     const std::string text = "keep \"" + rules.keeps[i].pat.text() + "\"";
     if (!lists.keep_matches(i)) {
       report(rules.keeps[i].where, text);
     } else if (!lists.keep_hits(i)) {
-      p.problems.push_back({level,
-                            rules.keeps[i].where.str() + ": " + text +
-                                " matches only tensors that a source fills (keep does not override a "
-                                "source: exclude the source to keep its destination)",
-                            plan_problem::subject::rule});
+      // A keep of named tensors that sources fill: they are overwritten, not kept (an error); `keep "**"`,
+      // the acknowledgement of whatever is left, only warns.
+      const bool named = rules.keeps[i].pat.text() != "**";
+      std::string filled;
+      for (const auto& e : p.entries)
+        if (named && filled.empty() && e.destination && e.what != category::kept &&
+            rules.keeps[i].pat.match(p.destination[*e.destination].name))
+          filled = ": '" + p.destination[*e.destination].name + "' is " + category_name(e.what) +
+                   (e.source ? " from source '" + p.source[*e.source].name + "'" : std::string()) + ", not kept";
+      p.problems.push_back(plan_problem::at_rule(named ? plan_problem::severity::error : level, rules.keeps[i].where,
+                                                 text + " matches only tensors that a source fills" + filled +
+                                                     " (keep does not override a source: exclude the source to "
+                                                     "keep its destination)"));
     }
     if (lists.keep_matches(i))
-      report_unused_alternatives(p, level, text, rules.keeps[i].where, rules.keeps[i].pat, lists.keep_alternatives(),
-                                 i);
+      report_unused_alternatives(p, level, text, rules.keeps[i].where, rules.keeps[i].pat, lists.keep_alternatives(), i,
+                                 destination_names);
   }
   for (std::size_t i = 0; i < rules.reshapes.size(); ++i) {
     const rules::reshape_rule& r = rules.reshapes[i];
     if (!pairs.hits(i))
       report_unreached_reshape(p, level, r);
     else
-      report_unused_alternatives(p, level, r.text(), r.where, r.pat, pairs.alternatives(), i);
+      report_unused_alternatives(p, level, r.text(), r.where, r.pat, pairs.alternatives(), i, destination_names,
+                                 reshape_evidence(p, r.where));
   }
 }
 
 /// A plan that copies, maps and synthesizes nothing is an error (lenient plans, whose unused sources and
 /// uncovered destinations are already warnings, only when the include list is the cause), and so is an
-/// include list that lets no source name through; both name their cause first.
-inline void check_moves_something(plan& p, const rules::ruleset& rules, const filters& lists) {
+/// include list that lets no source name through; both name their cause first. True when the problem it
+/// added is a summary of other findings (no include list is the cause), which the planner ranks after them.
+inline bool check_moves_something(plan& p, const rules::ruleset& rules, const filters& lists) {
   const std::string closed = closed_include_list(p, rules, lists);
   const std::size_t moved = p.count(category::copied) + p.count(category::mapped) + p.count(category::synthesized);
   if (moved || p.entries.empty()) {
@@ -204,7 +215,7 @@ inline void check_moves_something(plan& p, const rules::ruleset& rules, const fi
       p.problems.push_back({plan_problem::severity::error,
                             closed + " (no source name matches the include list, so every source is excluded)",
                             plan_problem::subject::rule});
-    return;
+    return false;
   }
   std::string cause = closed;
   if (cause.empty() && p.source.empty()) cause = "the source has no tensors";
@@ -215,9 +226,10 @@ inline void check_moves_something(plan& p, const rules::ruleset& rules, const fi
       if (const std::size_t n = p.count(c)) cause += ", " + std::to_string(n) + " are " + category_name(c);
     cause += "; no source tensor lands on a destination tensor";
   }
-  if (p.lenient && closed.empty()) return;
+  if (p.lenient && closed.empty()) return false;
   p.problems.push_back({plan_problem::severity::error, "nothing is copied, mapped or synthesized: " + cause,
                         plan_problem::subject::plan});
+  return closed.empty();
 }
 
 /// Checks every `expect` line against the plan's entries. Destination-side categories (copied, mapped,
@@ -227,8 +239,8 @@ inline void check_moves_something(plan& p, const rules::ruleset& rules, const fi
 /// tensor such a rule matched (and for one a rename dropped) the name is the one that rule saw. Every
 /// source tensor is checked, paired ones too: `expect excluded` on a tensor that is copied fails.
 inline void check_expectations(plan& p, const rules::ruleset& rules, const plan_options& options) {
-  const auto error = [&](std::string message) {
-    p.problems.push_back({plan_problem::severity::error, std::move(message), plan_problem::subject::rule});
+  const auto error = [&](const source_location& at, const std::string& text) {
+    p.problems.push_back(plan_problem::at_rule(plan_problem::severity::error, at, text));
   };
   const auto writes_joint = [&](const rename_step& step) {
     for (const auto& r : rules.renames)
@@ -276,19 +288,21 @@ inline void check_expectations(plan& p, const rules::ruleset& rules, const plan_
       first_failures += (first_failures.empty() ? "" : ", ") + what;
     }
     if (matched && failed) {
-      error(x.where.str() + ": " + rule + " failed: " + first_failures +
-            (failed > 3 ? " (and " + std::to_string(failed - 3) + " more)" : std::string()));
+      error(x.where, rule + " failed: " + first_failures +
+                         (failed > 3 ? " (and " + std::to_string(failed - 3) + " more)" : std::string()));
       continue;
     }
     if (matched) {
+      const expect_names names{p, x.expected, source_side, source_name};
       report_unused_alternatives(p,
                                  options.strict_rules ? plan_problem::severity::error : plan_problem::severity::warning,
-                                 rule, x.where, x.pat, alternatives, i);
+                                 rule, x.where, x.pat, alternatives, i, names.seen(), names.evidence());
       continue;
     }
     if (!source_side) {
-      error(x.where.str() + ": " + rule +
-            " failed: no destination tensor matches (this category names destination tensors)");
+      const std::string renamed = renamed_away(p, x.pat);
+      error(x.where, rule + " failed: no destination tensor matches" +
+                         (renamed.empty() ? " (this category names destination tensors)" : renamed));
       continue;
     }
     // Nothing matches: say so, and point at a source tensor the pattern matches by its unrouted name.
@@ -301,9 +315,10 @@ inline void check_expectations(plan& p, const rules::ruleset& rules, const plan_
                source_name(e) + "'";
         break;
       }
-    error(x.where.str() + ": " + rule + " failed: no source tensor matches" +
-          (hint.empty() ? " (excluded and unused name source tensors after strip and rename, as exclude sees them)"
-                        : hint));
+    error(x.where,
+          rule + " failed: no source tensor matches" +
+              (hint.empty() ? " (excluded and unused name source tensors after strip and rename, as exclude sees them)"
+                            : hint));
   }
 }
 

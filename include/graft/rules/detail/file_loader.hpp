@@ -5,6 +5,7 @@
 
 #include <graft/dsl/parse.hpp>
 #include <graft/error.hpp>
+#include <graft/rules/joints.hpp>
 #include <graft/rules/search_path.hpp>
 
 #include <filesystem>
@@ -72,6 +73,26 @@ private:
     files.push_back({std::move(source), std::move(syntax)});
   }
 
+  /// " (did you mean \"joints/coco.graft\"?)" when a file next to one of the `tried` paths (other than
+  /// the `importer`) has a name close to the wanted one's (a typo in the file name), else "".
+  static std::string nearest_file(const std::string& wanted, const std::vector<std::filesystem::path>& tried,
+                                  const std::filesystem::path& importer) {
+    const std::filesystem::path asked(wanted);
+    std::vector<std::string> names;
+    for (const auto& t : tried) {
+      std::error_code ec;
+      for (std::filesystem::directory_iterator it(t.parent_path(), ec), end; !ec && it != end; it.increment(ec)) {
+        std::error_code file_ec, same_ec;  // apart from ec, which ends the walk
+        if (it->is_regular_file(file_ec) && names.size() < 10'000 &&
+            !std::filesystem::equivalent(it->path(), importer, same_ec))
+          names.push_back(it->path().filename().string());
+      }
+    }
+    const auto best = closest_match(asked.filename().string(), names);
+    if (!best) return {};
+    return " (did you mean \"" + (asked.parent_path() / *best).generic_string() + "\"?)";
+  }
+
   void import(const dsl::ast::use_stmt& use, const std::shared_ptr<const source_text>& source,
               const std::filesystem::path& importer) {
     const source_location where(source, use.path.offset);
@@ -97,7 +118,8 @@ private:
     if (found.empty()) {
       std::string list;
       for (const auto& t : tried) list += (list.empty() ? "" : ", ") + t.string();
-      throw rules_error(where, "cannot find \"" + use.path.text + "\" (looked for " + list + ")");
+      throw rules_error(where, "cannot find \"" + use.path.text + "\"" + nearest_file(use.path.text, tried, importer) +
+                                   " (looked for " + list + ")");
     }
     const std::string id = identity(found);
     for (std::size_t i = 0; i < stack_.size(); ++i) {
