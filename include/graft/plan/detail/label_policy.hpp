@@ -51,11 +51,11 @@ inline void check_label_maps(plan& p, const rules::ruleset& rules) {
                                                             : "add 'keep " + keep_list + "' to the map")
                                      : "acknowledge " + std::string(one ? "it" : "them") + " with 'map " + m.from +
                                            " -> " + m.to + " { keep " + keep_list + " }'";
-    p.problems.push_back(plan_problem::at_rule(level, where,
-                          std::string(declared ? "map " : "") + m.from + " -> " + m.to +
-                              (declared ? "" : " (no map statement: every joint takes its namesake)") +
-                              " gives no source to " + m.to + (one ? " joint " : " joints ") + listed + ": " + fix +
-                              ", or map " + (one ? "it" : "them")));
+    p.problems.push_back(plan_problem::at_rule(
+        level, where,
+        std::string(declared ? "map " : "") + m.from + " -> " + m.to +
+            (declared ? "" : " (no map statement: every joint takes its namesake)") + " gives no source to " + m.to +
+            (one ? " joint " : " joints ") + listed + ": " + fix + ", or map " + (one ? "it" : "them")));
   }
 }
 
@@ -110,10 +110,10 @@ inline void check_label_expectations(plan& p, const rules::ruleset& rules, const
       p.problems.push_back(plan_problem::at_rule(plan_problem::severity::error, x.where,
                                                  rule + " failed: no destination tensor matches"));
     } else if (failed) {
-      p.problems.push_back(plan_problem::at_rule(
-          plan_problem::severity::error, x.where,
-          rule + " failed: " + failures +
-              (failed > 3 ? " (and " + std::to_string(failed - 3) + " more)" : std::string())));
+      p.problems.push_back(
+          plan_problem::at_rule(plan_problem::severity::error, x.where,
+                                rule + " failed: " + failures +
+                                    (failed > 3 ? " (and " + std::to_string(failed - 3) + " more)" : std::string())));
     } else {
       // A misspelled alternative whose meant tensor is not checked is an error: its rows go unchecked.
       const auto names = [&] {
@@ -125,9 +125,9 @@ inline void check_label_expectations(plan& p, const rules::ruleset& rules, const
         const plan_entry* e = p.for_destination(name);
         return e ? "so '" + name + "' goes unchecked" : std::string();
       };
-      report_unused_alternatives(
-          p, options.strict_rules ? plan_problem::severity::error : plan_problem::severity::warning, rule, x.where,
-          x.pat, alternatives, i, names, evidence);
+      report_unused_alternatives(p,
+                                 options.strict_rules ? plan_problem::severity::error : plan_problem::severity::warning,
+                                 rule, x.where, x.pat, alternatives, i, names, evidence);
     }
   }
 }
