@@ -210,9 +210,11 @@ public:
       problems_ = "\n  '" + tensor_ + "' has no joint layout on dim " + std::to_string(dim_);
       return false;
     }
-    for (const auto& span : sel->joint_spans) {
-      for (const auto& m : label_mismatches(*sel, span, expected_for(*span.map))) problems_ += "\n  " + m;
-    }
+    rules::joint_mapping expected;  // the one being compared, kept alive for label_mismatches
+    const auto expected_of = [&](const rules::joint_span& span) -> const rules::joint_mapping& {
+      return expected = expected_for(*span.map);
+    };
+    for (const auto& m : label_mismatches(*sel, expected_of)) problems_ += "\n  " + m;
     return problems_.empty();
   }
   std::string describe() const override {

@@ -21,12 +21,6 @@ inline const rules::dim_selection* selection_on(const plan_entry& e, std::int64_
   return nullptr;
 }
 
-/// Row `channel` of label `label` in a joint segment of `labels` labels starting at `begin`.
-inline std::int64_t span_row(const rules::joint_span& span, std::int64_t begin, std::int64_t labels, std::int64_t label,
-                             std::int64_t channel) {
-  return span.block_major ? begin + channel * labels + label : begin + label * span.repeat + channel;
-}
-
 namespace detail {
 
 /// For each destination row of a selection, the source rows it takes, sorted (one: a copy; several:
@@ -68,28 +62,35 @@ inline std::string sources_text(const rules::joint_span& span, const std::vector
 
 }  // namespace detail
 
-/// Compares one joint segment of a selection with `expected` (a map between the same two label sets:
-/// for each destination label, the source labels its rows should take; none = kept). Reads the
-/// selection's index lists, not the map that made them. One message per label that differs.
-inline std::vector<std::string> label_mismatches(const rules::dim_selection& sel, const rules::joint_span& span,
-                                                 const rules::joint_mapping& expected) {
+/// Compares every joint segment of a selection with what `expected_of(span)` says (a map between the
+/// segment's two label sets: for each destination label, the source labels its rows should take; none
+/// = kept). Reads the selection's index lists, not the map that made them. One message per label that
+/// differs.
+template <class ExpectedOf>
+std::vector<std::string> label_mismatches(const rules::dim_selection& sel, ExpectedOf expected_of) {
   std::vector<std::string> out;
   const auto rows = detail::row_sources(sel);
-  const auto na = static_cast<std::int64_t>(span.map->from_joints.size());
-  const auto nb = static_cast<std::int64_t>(span.map->to_joints.size());
-  for (std::int64_t j = 0; j < nb && j < static_cast<std::int64_t>(expected.targets.size()); ++j) {
-    for (std::int64_t c = 0; c < span.repeat; ++c) {
-      const std::int64_t d = span_row(span, span.destination_begin, nb, j, c);
-      std::vector<std::int64_t> want;
-      for (auto s : expected.targets[static_cast<std::size_t>(j)].sources)
-        want.push_back(span_row(span, span.source_begin, na, static_cast<std::int64_t>(s), c));
-      std::sort(want.begin(), want.end());
-      const auto& got = rows[static_cast<std::size_t>(d)];
-      if (got == want) continue;
-      out.push_back(span.map->to + " '" + span.map->to_joints[static_cast<std::size_t>(j)] + "' (row " +
-                    std::to_string(d) + ") takes " + detail::sources_text(span, got, c) + ", expected " +
-                    detail::sources_text(span, want, c));
-      break;  // one message a label
+  for (const auto& span : sel.joint_spans) {
+    const rules::joint_mapping& expected = expected_of(span);
+    const auto na = static_cast<std::int64_t>(span.map->from_joints.size());
+    const auto nb = static_cast<std::int64_t>(span.map->to_joints.size());
+    const auto row = [&](std::int64_t begin, std::int64_t labels, std::int64_t label, std::int64_t c) {
+      return rules::joint_row(span.block_major, span.repeat, begin, labels, label, c);
+    };
+    for (std::int64_t j = 0; j < nb && j < static_cast<std::int64_t>(expected.targets.size()); ++j) {
+      for (std::int64_t c = 0; c < span.repeat; ++c) {
+        const std::int64_t d = row(span.destination_begin, nb, j, c);
+        std::vector<std::int64_t> want;
+        for (auto s : expected.targets[static_cast<std::size_t>(j)].sources)
+          want.push_back(row(span.source_begin, na, static_cast<std::int64_t>(s), c));
+        std::sort(want.begin(), want.end());
+        const auto& got = rows[static_cast<std::size_t>(d)];
+        if (got == want) continue;
+        out.push_back(span.map->to + " '" + span.map->to_joints[static_cast<std::size_t>(j)] + "' (row " +
+                      std::to_string(d) + ") takes " + detail::sources_text(span, got, c) + ", expected " +
+                      detail::sources_text(span, want, c));
+        break;  // one message a label
+      }
     }
   }
   return out;

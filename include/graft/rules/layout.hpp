@@ -20,6 +20,15 @@ namespace graft::rules {
 /// that the lengths add up without overflow and the planner's index lists stay small.
 inline constexpr std::int64_t max_layout_rows = std::int64_t{1} << 24;
 
+/// Row `channel` of joint `joint` in a joint segment of `joints` joints that starts at row `begin` and
+/// repeats `repeat` times: `k * (A -> B)` (block-major) stores k blocks of all joints, `(A -> B) * k`
+/// k consecutive rows per joint. The one formula of both layouts, for the planner and for readers of
+/// its row lists.
+inline std::int64_t joint_row(bool block_major, std::int64_t repeat, std::int64_t begin, std::int64_t joints,
+                              std::int64_t joint, std::int64_t channel) {
+  return block_major ? begin + channel * joints + joint : begin + joint * repeat + channel;
+}
+
 /// One segment of a dimension layout, with joint maps resolved.
 struct layout_segment {
   enum class kind {
@@ -204,7 +213,7 @@ inline dim_selection resolve_layout(const dim_layout& layout, std::int64_t sourc
         const std::int64_t k = seg.repeat;
         // Row of joint j, channel c, in a set of n joints.
         auto row = [&](std::int64_t base, std::int64_t n, std::int64_t joint, std::int64_t c) {
-          return seg.block_major ? base + c * n + joint : base + joint * k + c;
+          return joint_row(seg.block_major, k, base, n, joint, c);
         };
         std::vector<bool> used(static_cast<std::size_t>(na), false);
         for (std::int64_t j = 0; j < nb; ++j) {
