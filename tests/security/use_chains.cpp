@@ -1,0 +1,90 @@
+// Long `use` chains: the loader is iterative (rules/detail/file_loader.hpp), so a chain of 12,000
+// files loads (it was a segmentation fault: one recursion level, with a parse, per file) and a chain
+// that ends in a cycle or a missing file fails with the usual error, at the right file.
+
+#include <graft/rules/load.hpp>
+
+#include "support/catch.hpp"
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <system_error>
+
+#include <unistd.h>
+
+using namespace graft::rules;
+using test::Contains;
+namespace fs = std::filesystem;
+
+namespace {
+
+const fs::path& root() {
+  struct dir {
+    fs::path path = fs::path(GRAFT_BINARY_DIR) / "security-scratch" / ("chains-" + std::to_string(::getpid()));
+    ~dir() {
+      std::error_code ec;
+      fs::remove_all(path, ec);
+    }
+  };
+  static dir d;
+  return d.path;
+}
+
+load_options no_installed() {
+  load_options o;
+  o.use_installed_rules = false;
+  return o;
+}
+
+/// c0.graft uses c1.graft ... uses c<n-1>.graft, whose text is `last`; each file strips its own prefix.
+fs::path chain(const std::string& name, int n, const std::string& last) {
+  const fs::path dir = root() / name;
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  for (int i = 0; i < n; ++i) {
+    std::ofstream out(dir / ("c" + std::to_string(i) + ".graft"));
+    if (i + 1 < n)
+      out << "use \"c" << i + 1 << ".graft\"\nstrip \"p" << i << ".\"\n";
+    else
+      out << last;
+  }
+  return dir / "c0.graft";
+}
+
+}  // namespace
+
+TEST_CASE("security use chains: 12,000 files deep loads, imports first") {
+  const fs::path start = chain("long", 12000, "strip \"last.\"\n");
+  const auto t0 = std::chrono::steady_clock::now();
+  const ruleset r = load_rules(start, no_installed());
+  const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  REQUIRE(r.files.size() == 12000);
+  CHECK(fs::path(r.files.front()).filename() == "c11999.graft");  // imports first
+  CHECK(fs::path(r.files.back()).filename() == "c0.graft");
+  CHECK(s < 60);
+}
+
+TEST_CASE("security use chains: a long chain ending in a cycle or a missing file is an error there") {
+  {
+    const fs::path start = chain("cycle", 12000, "use \"c0.graft\"\n");
+    try {
+      (void)load_rules(start, no_installed());
+      FAIL("a cycle loaded");
+    } catch (const graft::rules_error& e) {
+      CHECK_THAT(e.headline(), Contains("import cycle"));
+      CHECK_THAT(std::string(e.what()), Contains("c11999.graft"));
+    }
+  }
+  {
+    const fs::path start = chain("missing", 12000, "use \"nowhere.graft\"\n");
+    try {
+      (void)load_rules(start, no_installed());
+      FAIL("a missing import loaded");
+    } catch (const graft::rules_error& e) {
+      CHECK_THAT(e.headline(), Contains("cannot find \"nowhere.graft\""));
+      CHECK_THAT(std::string(e.what()), Contains("c11999.graft"));
+    }
+  }
+}
