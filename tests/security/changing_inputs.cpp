@@ -9,6 +9,7 @@
 #include <graft/io/pth_writer.hpp>
 #include <graft/io/safetensors.hpp>
 
+#include "scratch.hpp"
 #include "support/catch.hpp"
 
 #include <cstddef>
@@ -28,24 +29,8 @@ namespace fs = std::filesystem;
 
 namespace {
 
-const fs::path& root() {
-  struct dir {
-    fs::path path = fs::path(GRAFT_BINARY_DIR) / "security-scratch" / ("changing-" + std::to_string(::getpid()));
-    ~dir() {
-      std::error_code ec;
-      fs::remove_all(path, ec);
-    }
-  };
-  static dir d;
-  return d.path;
-}
-
-fs::path fresh(const std::string& name) {
-  const fs::path p = root() / name;
-  fs::remove_all(p);
-  fs::create_directories(p);
-  return p;
-}
+/// An empty scratch folder.
+fs::path fresh(const std::string& name) { return security_test::fresh_folder("changing", name); }
 
 /// Three float32 tensors of 256 KiB each (so the file spans many pages), owned by one buffer.
 std::vector<tensor_record> sample_records() {
@@ -74,7 +59,8 @@ std::string slurp(const fs::path& p) {
 /// Files in `dir` whose names hold ".tmp-" (leftover temporary outputs).
 int temporaries(const fs::path& dir) {
   int n = 0;
-  for (const auto& e : fs::directory_iterator(dir)) n += e.path().filename().string().find(".tmp-") != std::string::npos;
+  for (const auto& e : fs::directory_iterator(dir))
+    n += e.path().filename().string().find(".tmp-") != std::string::npos;
   return n;
 }
 

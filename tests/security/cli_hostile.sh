@@ -169,6 +169,19 @@ refuse_read "OUT = a shard of DST's index" "$tmp/sharded/model-00001-of-00001.sa
 refuse_read "OUT = a shard of DST's folder" "$tmp/sharded/./model-00001-of-00001.safetensors" "$tmp/sharded/model-00001-of-00001.safetensors" \
   "$tmp/rules.graft" "$tmp/coco.pth" "$tmp/sharded"
 
+# ---- permissions: an existing OUT keeps its mode, a new one gets 0666 & ~umask (as cp does) ----------
+perm_apply() { (umask "$1" && "$graft" apply "$tmp/rules.graft" --from "$tmp/coco.pth" --onto "$tmp/crowd.pth" --out "$2" >/dev/null 2>&1); }
+perm_is() { [[ "$(stat -c %a "$2")" == "$3" ]] && ok || bad "$1: mode $(stat -c %a "$2"), expected $3"; }
+perm_apply 077 "$tmp/perm_new.pth" && perm_is "new OUT, umask 077" "$tmp/perm_new.pth" 600
+perm_apply 022 "$tmp/perm_new.safetensors" && perm_is "new OUT, umask 022" "$tmp/perm_new.safetensors" 644
+perm_apply 002 "$tmp/perm_new2.pth" && perm_is "new OUT, umask 002" "$tmp/perm_new2.pth" 664
+printf old >"$tmp/perm_old.pth"
+chmod 600 "$tmp/perm_old.pth"
+perm_apply 000 "$tmp/perm_old.pth" && perm_is "existing mode-600 OUT, umask 000" "$tmp/perm_old.pth" 600
+chmod 640 "$tmp/perm_old.pth"
+perm_apply 077 "$tmp/perm_old.pth" && perm_is "existing mode-640 OUT, umask 077" "$tmp/perm_old.pth" 640
+[[ "$(stat -c %s "$tmp/perm_old.pth")" -gt 3 ]] && ok || bad "existing OUT was not replaced"
+
 # ---- normal failures leave no temp files ----------------------------------------------------
 "$graft" apply "$tmp/rules.graft" --from "$tmp/coco.pth" --onto "$tmp/crowd.pth" --out "$tmp/no/such/dir/out.pth" >/dev/null 2>&1
 [[ $? -eq 2 ]] && ok || bad "OUT in a missing folder: not exit 2"

@@ -5,6 +5,7 @@
 #include <graft/io/atomic_file.hpp>
 #include <graft/io/checkpoint.hpp>
 
+#include "scratch.hpp"
 #include "support/catch.hpp"
 
 #include <filesystem>
@@ -22,24 +23,8 @@ namespace fs = std::filesystem;
 
 namespace {
 
-const fs::path& root() {
-  struct dir {
-    fs::path path = fs::path(GRAFT_BINARY_DIR) / "security-scratch" / ("outputs-" + std::to_string(::getpid()));
-    ~dir() {
-      std::error_code ec;
-      fs::remove_all(path, ec);
-    }
-  };
-  static dir d;
-  return d.path;
-}
-
-fs::path fresh(const std::string& name) {
-  const fs::path p = root() / name;
-  fs::remove_all(p);
-  fs::create_directories(p);
-  return p;
-}
+/// An empty scratch folder.
+fs::path fresh(const std::string& name) { return security_test::fresh_folder("outputs", name); }
 
 std::string write(const fs::path& p, const std::string& text) {
   std::ofstream(p, std::ios::binary) << text;
@@ -81,7 +66,7 @@ TEST_CASE("security outputs: same_file_among compares files, not spellings") {
     CHECK(*same_file_among(out.string(), inputs) == rules);
   }
   CHECK_FALSE(same_file_among((dir / "new.pth").string(), inputs).has_value());  // does not exist
-  CHECK_FALSE(same_file_among(other, {rules}).has_value());                     // a different file
+  CHECK_FALSE(same_file_among(other, {rules}).has_value());                      // a different file
 }
 
 TEST_CASE("security outputs: a writer refuses an OUT that links to any listed input, and writes nothing") {
@@ -101,7 +86,8 @@ TEST_CASE("security outputs: a writer refuses an OUT that links to any listed in
   std::ifstream in(used);
   CHECK(std::string(std::istreambuf_iterator<char>(in), {}) == "copy \"**\"\n");
   int files = 0;
-  for (const auto& e : fs::directory_iterator(dir)) files += e.path().filename().string().find(".tmp-") != std::string::npos;
+  for (const auto& e : fs::directory_iterator(dir))
+    files += e.path().filename().string().find(".tmp-") != std::string::npos;
   CHECK(files == 0);
 }
 

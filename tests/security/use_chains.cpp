@@ -4,6 +4,7 @@
 
 #include <graft/rules/load.hpp>
 
+#include "scratch.hpp"
 #include "support/catch.hpp"
 
 #include <chrono>
@@ -20,17 +21,7 @@ namespace fs = std::filesystem;
 
 namespace {
 
-const fs::path& root() {
-  struct dir {
-    fs::path path = fs::path(GRAFT_BINARY_DIR) / "security-scratch" / ("chains-" + std::to_string(::getpid()));
-    ~dir() {
-      std::error_code ec;
-      fs::remove_all(path, ec);
-    }
-  };
-  static dir d;
-  return d.path;
-}
+const fs::path& root() { return security_test::scratch_root("chains"); }
 
 load_options no_installed() {
   load_options o;

@@ -1,7 +1,8 @@
 #pragma once
 /// \file
 /// file_loader: reads and parses a rules file and everything it `use`s, depth-first (imports first,
-/// each file once, cycles named; iterative, so a chain of any length is loaded), resolving paths with the search order of graft/rules/search_path.hpp.
+/// each file once, cycles named; iterative, so a chain of any length loads), resolving paths with
+/// the search order of graft/rules/search_path.hpp.
 
 #include <graft/dsl/parse.hpp>
 #include <graft/error.hpp>
