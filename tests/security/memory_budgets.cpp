@@ -108,16 +108,16 @@ TEST_CASE("security memory: many tiny values (nested TUPLE1, MEMOIZE, None) stay
   tight.memory_floor = 0;
   refused_by_budget(memo, tight);
   CHECK(loads(memo) > 0);  // within the default budget
-  // None, True and False are one shared value each: 4 MB of Nones in lists cost their 8-byte slots
+  // None, True and False are one shared value each: 2 MB of Nones in lists cost their 8-byte slots
   std::string nones = "\x80\x02]";
-  for (int chunk = 0; chunk < 4000; ++chunk) nones += "(" + std::string(1000, 'N') + "e";
+  for (int chunk = 0; chunk < 2000; ++chunk) nones += "(" + std::string(1000, 'N') + "e";
   nones += ".";
   unpickle_options proportional;
   proportional.memory_factor = 10;  // far below a node per None (~150 bytes)
   proportional.memory_floor = 0;
   const auto doc =
       unpickle({reinterpret_cast<const std::byte*>(nones.data()), nones.size()}, "nones.pkl", proportional);
-  REQUIRE(doc.root().items.size() == 4000000);
+  REQUIRE(doc.root().items.size() == 2000000);
   CHECK(doc.root().items.front() == doc.root().items.back());
 }
 
