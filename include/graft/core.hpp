@@ -52,6 +52,7 @@
 #include <graft/io/pickle.hpp>
 #include <graft/io/pickle/emitter.hpp>
 #include <graft/io/pickle/machine.hpp>
+#include <graft/io/pickle/memo.hpp>
 #include <graft/io/pickle/opcodes.hpp>
 #include <graft/io/pickle/torch_globals.hpp>
 #include <graft/io/pickle/value.hpp>

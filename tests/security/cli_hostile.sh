@@ -130,6 +130,58 @@ refuse_out "OUT = link to a link to SRC" "$tmp/link_link.pth"
 (cd "$tmp" && "$graft" apply rules.graft --from coco.pth --onto crowd.pth --out ./crowd.pth >/dev/null 2>&1)
 [[ $? -eq 2 ]] && ok || bad "OUT = ./DST from the inputs' folder"
 
+# Every file graft reads is an input: the rules file, every file it `use`s (transitively), every file
+# of a sharded checkpoint. refuse_read NAME OUT INPUT RULES SRC DST: exit 2, a message naming OUT and
+# INPUT, INPUT unchanged, no temp file, checked before the plan is printed.
+refuse_read() {
+  local name=$1 out=$2 input=$3 rules=$4 from=$5 onto=$6
+  local b
+  b=$(sha256sum "$input")
+  "$graft" apply "$rules" --from "$from" --onto "$onto" --out "$out" >"$tmp/stdout" 2>"$tmp/stderr"
+  local got=$?
+  [[ $got -eq 2 ]] && ok || bad "$name: exit $got, expected 2"
+  grep -qF -- "--out '$out' is an input ($input" "$tmp/stderr" && ok || bad "$name: message does not name OUT and $input: $(cat "$tmp/stderr")"
+  [[ -s "$tmp/stdout" ]] && bad "$name: the plan was printed before the refusal" || ok
+  [[ "$b" == "$(sha256sum "$input")" ]] && ok || bad "$name: $input changed"
+  ls -A "$(dirname "$out")" | grep -q '\.tmp-' && bad "$name: temp file left" || ok
+}
+ln -s "$tmp/rules.graft" "$tmp/rules_link.pth"
+refuse_read "OUT = link to RULES" "$tmp/rules_link.pth" "$tmp/rules.graft" "$tmp/rules.graft" "$tmp/coco.pth" "$tmp/crowd.pth"
+mkdir -p "$tmp/uses/deeper"
+printf 'use "uses/middle.graft"\n' >"$tmp/top.graft"
+printf 'use "deeper/base.graft"\n' >"$tmp/uses/middle.graft"
+cp "$tmp/rules.graft" "$tmp/uses/deeper/base.graft"
+ln -s "$tmp/uses/middle.graft" "$tmp/middle_link.safetensors"
+refuse_read "OUT = link to a used file" "$tmp/middle_link.safetensors" "$tmp/uses/middle.graft" "$tmp/top.graft" "$tmp/coco.pth" "$tmp/crowd.pth"
+ln "$tmp/uses/deeper/base.graft" "$tmp/base_hardlink.pth"
+refuse_read "OUT = hard link to a file used through another" "$tmp/base_hardlink.pth" "$tmp/uses/deeper/base.graft" "$tmp/top.graft" "$tmp/coco.pth" "$tmp/crowd.pth"
+mkdir -p "$tmp/sharded"
+cp "$tmp/ref.safetensors" "$tmp/sharded/model-00001-of-00001.safetensors"
+python3 - "$tmp/sharded/model-00001-of-00001.safetensors" "$tmp/sharded/model.safetensors.index.json" <<'PY'
+import json, struct, sys
+with open(sys.argv[1], "rb") as f:
+    n = struct.unpack("<Q", f.read(8))[0]
+    names = [k for k in json.loads(f.read(n)) if k != "__metadata__"]
+json.dump({"weight_map": {k: "model-00001-of-00001.safetensors" for k in names}}, open(sys.argv[2], "w"))
+PY
+refuse_read "OUT = a shard of DST's index" "$tmp/sharded/model-00001-of-00001.safetensors" "$tmp/sharded/model-00001-of-00001.safetensors" \
+  "$tmp/rules.graft" "$tmp/coco.pth" "$tmp/sharded/model.safetensors.index.json"
+refuse_read "OUT = a shard of DST's folder" "$tmp/sharded/./model-00001-of-00001.safetensors" "$tmp/sharded/model-00001-of-00001.safetensors" \
+  "$tmp/rules.graft" "$tmp/coco.pth" "$tmp/sharded"
+
+# ---- permissions: an existing OUT keeps its mode, a new one gets 0666 & ~umask (as cp does) ----------
+perm_apply() { (umask "$1" && "$graft" apply "$tmp/rules.graft" --from "$tmp/coco.pth" --onto "$tmp/crowd.pth" --out "$2" >/dev/null 2>&1); }
+perm_is() { [[ "$(stat -c %a "$2")" == "$3" ]] && ok || bad "$1: mode $(stat -c %a "$2"), expected $3"; }
+perm_apply 077 "$tmp/perm_new.pth" && perm_is "new OUT, umask 077" "$tmp/perm_new.pth" 600
+perm_apply 022 "$tmp/perm_new.safetensors" && perm_is "new OUT, umask 022" "$tmp/perm_new.safetensors" 644
+perm_apply 002 "$tmp/perm_new2.pth" && perm_is "new OUT, umask 002" "$tmp/perm_new2.pth" 664
+printf old >"$tmp/perm_old.pth"
+chmod 600 "$tmp/perm_old.pth"
+perm_apply 000 "$tmp/perm_old.pth" && perm_is "existing mode-600 OUT, umask 000" "$tmp/perm_old.pth" 600
+chmod 640 "$tmp/perm_old.pth"
+perm_apply 077 "$tmp/perm_old.pth" && perm_is "existing mode-640 OUT, umask 077" "$tmp/perm_old.pth" 640
+[[ "$(stat -c %s "$tmp/perm_old.pth")" -gt 3 ]] && ok || bad "existing OUT was not replaced"
+
 # ---- normal failures leave no temp files ----------------------------------------------------
 "$graft" apply "$tmp/rules.graft" --from "$tmp/coco.pth" --onto "$tmp/crowd.pth" --out "$tmp/no/such/dir/out.pth" >/dev/null 2>&1
 [[ $? -eq 2 ]] && ok || bad "OUT in a missing folder: not exit 2"

@@ -47,11 +47,25 @@ struct apply_command {
       throw usage_error("--out must end in .pth, .pt or .safetensors, not '" + out + "'");
     namespace fs = std::filesystem;
     std::error_code ec;
-    for (const auto& input : {in.from, in.onto})
-      if (fs::exists(out, ec) && fs::equivalent(out, input, ec))
-        throw usage_error("--out '" + out + "' is an input (" + input + "): refusing to overwrite it");
+    refuse_output_among({in.rules_file, in.from, in.onto});
     const fs::path parent = fs::path(out).has_parent_path() ? fs::path(out).parent_path() : fs::path(".");
     if (!fs::is_directory(parent, ec)) throw usage_error("--out folder '" + parent.string() + "' does not exist");
+  }
+
+  /// Throws usage_error when --out is (or links to) one of `inputs`: same device and inode.
+  void refuse_output_among(const std::vector<std::string>& inputs) const {
+    if (auto input = io::same_file_among(out, inputs))
+      throw usage_error("--out '" + out + "' is an input (" + *input + "): refusing to overwrite it");
+  }
+
+  /// Every file this run reads: the rules file and every file it `use`s, both checkpoints (every
+  /// file of a sharded one).
+  std::vector<std::string> files_read(const rules::ruleset& rules, const io::checkpoint& source,
+                                      const io::checkpoint& target) const {
+    std::vector<std::string> files = {in.rules_file, in.from, in.onto};
+    for (const auto* list : {&rules.files, &source.files, &target.files})
+      files.insert(files.end(), list->begin(), list->end());
+    return files;
   }
 
   /// "cpu", or "cuda"/"cuda:N"; anything else is a usage error.
@@ -71,6 +85,8 @@ struct apply_command {
     const auto rules = in.load_rules();
     const io::checkpoint source = io::read_checkpoint(in.from, plan_inputs::key(in.from_key));
     const io::checkpoint target = io::read_checkpoint(in.onto, plan_inputs::key(in.onto_key));
+    const std::vector<std::string> inputs = files_read(rules, source, target);
+    refuse_output_among(inputs);  // before the plan is printed or anything is written
     tensor_set source_set(source.tensors.begin(), source.tensors.end());
     tensor_set target_set(target.tensors.begin(), target.tensors.end());
     const plan p = make_plan(rules, source_set, target_set, in.options());
@@ -84,10 +100,8 @@ struct apply_command {
       records = apply_records(p, source.tensors, target.tensors);
     std::size_t bytes = 0;
     for (const auto& r : records) bytes += r.nbytes();
-    io::checkpoint_write_options wo;  // never over an input: every file read, shards of a sharded input included
-    wo.inputs = {in.from, in.onto};
-    wo.inputs.insert(wo.inputs.end(), source.files.begin(), source.files.end());
-    wo.inputs.insert(wo.inputs.end(), target.files.begin(), target.files.end());
+    io::checkpoint_write_options wo;  // never over an input: checked again as the output is created
+    wo.inputs = inputs;
     wo.metadata = {{"format", "pt"}, {"graft_rules", in.rules_file}};
     io::write_checkpoint(out, records, wo);
     (json ? std::cerr : std::cout) << "wrote " << out << ": " << records.size() << " tensors, " << megabytes(bytes)

@@ -1,14 +1,20 @@
 #pragma once
 /// \file
 /// Atomic output files: write to a temporary file beside the target, fsync, rename over it.
-/// Refuses to replace any of the caller's input files.
+/// Refuses to replace any of the caller's input files, and to commit while a mapped input has changed
+/// (mapped_file::any_changed). The result has an existing target's mode (and owner, where allowed);
+/// a new one gets 0666 & ~umask, as any new file.
 
 #include <graft/error.hpp>
+#include <graft/io/mapped_file.hpp>
 
+#include <atomic>
 #include <cerrno>
+#include <chrono>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <system_error>
 #include <vector>
@@ -27,28 +33,61 @@ struct write_options {
   std::vector<std::string> inputs;
 };
 
+/// The first of `inputs` that is the same file as `path` (same device and inode, links followed), or
+/// nothing (also when `path` does not exist).
+inline std::optional<std::string> same_file_among(const std::string& path, const std::vector<std::string>& inputs) {
+  struct stat out {};
+  if (::stat(path.c_str(), &out) != 0) return std::nullopt;
+  for (const auto& in : inputs) {
+    struct stat st {};
+    if (::stat(in.c_str(), &st) == 0 && st.st_dev == out.st_dev && st.st_ino == out.st_ino) return in;
+  }
+  return std::nullopt;
+}
+
+namespace detail {
+
+/// Creates `dir/.NAME.tmp-XXXXXX` with mode 0666 (the umask applies, as to any new file); returns its fd.
+inline int create_temporary(const std::filesystem::path& dir, const std::string& name, std::string& tmp) {
+  static std::atomic<unsigned> counter{0};
+  static const char digits[] = "0123456789abcdefghijklmnopqrstuvwxyz";
+  for (int attempt = 0; attempt < 100; ++attempt) {
+    auto x = static_cast<unsigned long long>(std::chrono::steady_clock::now().time_since_epoch().count()) ^
+             (static_cast<unsigned long long>(::getpid()) << 32) ^ (counter.fetch_add(1) * 0x9e3779b97f4a7c15ULL);
+    std::string suffix;
+    for (int i = 0; i < 6; ++i, x /= 36) suffix += digits[x % 36];
+    tmp = (dir / ("." + name + ".tmp-" + suffix)).string();
+    const int fd = ::open(tmp.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+    if (fd >= 0 || errno != EEXIST) return fd;
+  }
+  errno = EEXIST;
+  return -1;
+}
+
+/// Gives the temporary file `fd` the owner and mode of the existing `target` (a new target: nothing
+/// to do). The owner is kept where this process may (root, or the group among its own).
+inline void copy_target_attributes(int fd, const std::string& target) {
+  struct stat st {};
+  if (::stat(target.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) return;
+  if (::fchown(fd, st.st_uid, st.st_gid) != 0) (void)!::fchown(fd, static_cast<uid_t>(-1), st.st_gid);
+  ::fchmod(fd, st.st_mode & 0777);
+}
+
+}  // namespace detail
+
 /// A temporary file that becomes `path` on commit(); destroyed uncommitted, it leaves nothing behind.
 class atomic_file {
 public:
   /// Creates the temporary file in `path`'s folder; throws usage_error when `path` is one of `inputs`.
   atomic_file(std::string path, const std::vector<std::string>& inputs) : path_(std::move(path)) {
     namespace fs = std::filesystem;
-    std::error_code ec;
-    if (fs::exists(path_, ec))
-      for (const auto& in : inputs) {
-        std::error_code ec2;
-        if (fs::equivalent(path_, in, ec2))
-          throw usage_error(path_ + ": refusing to overwrite an input checkpoint (" + in + ")");
-      }
+    if (auto in = same_file_among(path_, inputs))
+      throw usage_error(path_ + ": refusing to overwrite an input (" + *in + ")");
     fs::path p(path_);
     fs::path dir = p.has_parent_path() ? p.parent_path() : fs::path(".");
-    std::string tmpl = (dir / ("." + p.filename().string() + ".tmp-XXXXXX")).string();
-    std::vector<char> buf(tmpl.begin(), tmpl.end());
-    buf.push_back('\0');
-    int fd = ::mkstemp(buf.data());
+    int fd = detail::create_temporary(dir, p.filename().string(), tmp_);
     if (fd < 0) throw checkpoint_error(path_ + ": cannot create a temporary file (" + std::strerror(errno) + ")");
-    tmp_.assign(buf.data());
-    ::fchmod(fd, 0644);
+    detail::copy_target_attributes(fd, path_);
     f_ = ::fdopen(fd, "w+b");
     if (f_ == nullptr) {
       ::close(fd);
@@ -73,6 +112,7 @@ public:
     bool ok = std::fflush(f_) == 0 && ::fsync(::fileno(f_)) == 0;
     ok = (std::fclose(f_) == 0) && ok;
     f_ = nullptr;
+    refuse_changed_inputs();
     if (!ok) throw checkpoint_error(path_ + ": write failed (" + std::strerror(errno) + ")");
     if (::rename(tmp_.c_str(), path_.c_str()) != 0)
       throw checkpoint_error(path_ + ": cannot rename the temporary file into place (" + std::strerror(errno) + ")");
@@ -88,10 +128,19 @@ public:
 
   /// Writes bytes; throws on failure.
   void write(const void* p, std::size_t n) {
-    if (n != 0 && std::fwrite(p, 1, n, f_) != n) throw checkpoint_error(path_ + ": write failed (disk full?)");
+    if (n == 0 || std::fwrite(p, 1, n, f_) == n) return;
+    const int e = errno;
+    refuse_changed_inputs();  // write(2) from a truncated mapping fails with EFAULT: say why
+    throw checkpoint_error(path_ + ": write failed (" + std::strerror(e) + ")");
   }
 
 private:
+  /// Throws when a mapped input changed: its bytes in the output may be zeros or a mix of versions.
+  void refuse_changed_inputs() const {
+    if (auto what = mapped_file::any_changed())
+      throw checkpoint_error(path_ + ": not written: " + *what + "; the input must not change until graft is done");
+  }
+
   std::string path_;
   std::string tmp_;
   std::FILE* f_ = nullptr;

@@ -84,7 +84,20 @@ inline const checkpoint_format* sniff_format(const format_probe& probe) noexcept
 /// the state dict (see the file comment for the automatic choice); safetensors inputs ignore it.
 inline checkpoint read_checkpoint(const std::string& path, const std::optional<std::string>& key = {}) {
   const format_probe probe = probe_input(path);
-  if (const checkpoint_format* f = sniff_format(probe)) return f->read(probe, key);
+  const auto refuse_if_changed = [&] {  // a file rewritten while read: say so, whatever it looked like
+    if (auto how = probe.file ? probe.file->change() : std::nullopt)
+      throw checkpoint_error(path + ": changed while graft read it (" + *how + ")");
+  };
+  if (const checkpoint_format* f = sniff_format(probe)) {
+    try {
+      checkpoint c = f->read(probe, key);
+      refuse_if_changed();
+      return c;
+    } catch (const error&) {
+      refuse_if_changed();
+      throw;
+    }
+  }
   if (probe.folder)
     throw checkpoint_error(path +
                            ": folder holds no checkpoint graft can read (it needs exactly one "

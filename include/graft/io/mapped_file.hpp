@@ -1,14 +1,20 @@
 #pragma once
 /// \file
 /// Read-only memory mapping of a whole file (POSIX), owned through a shared_ptr so that tensor byte
-/// spans can keep the mapping alive.
+/// spans can keep the mapping alive. A file that changes while mapped (truncated, rewritten) never
+/// crashes graft: detail/mapping_guard.hpp turns the SIGBUS into zero pages, and change() (checked
+/// at the end of every read and before every output is committed) reports it.
 
 #include <graft/error.hpp>
+#include <graft/io/detail/mapping_guard.hpp>
 
 #include <cerrno>
 #include <cstddef>
 #include <cstring>
 #include <memory>
+#include <mutex>
+#include <optional>
+#include <set>
 #include <string>
 
 #include <fcntl.h>
@@ -29,7 +35,13 @@ public:
   mapped_file(const mapped_file&) = delete;
   mapped_file& operator=(const mapped_file&) = delete;
   ~mapped_file() {
+    {
+      std::lock_guard<std::mutex> lock(live_mutex());
+      live().erase(this);
+    }
+    detail::unguard_mapping(slot_);
     if (data_ != nullptr && size_ != 0) ::munmap(const_cast<std::byte*>(data_), size_);
+    if (fd_ >= 0) ::close(fd_);
   }
 
   /// First byte of the file (nullptr for an empty file).
@@ -39,7 +51,37 @@ public:
   /// The path the file was opened with.
   const std::string& path() const noexcept { return path_; }
 
+  /// How the file changed since it was mapped ("size 10 -> 4 bytes", "modified", "pages lost"), or
+  /// nothing when it did not; its bytes are then not to be trusted.
+  std::optional<std::string> change() const {
+    struct stat st {};
+    if (::fstat(fd_, &st) != 0) return std::string("cannot stat (") + std::strerror(errno) + ")";
+    if (static_cast<std::size_t>(st.st_size) != size_)
+      return "size " + std::to_string(size_) + " -> " + std::to_string(st.st_size) + " bytes";
+    if (st.st_mtim.tv_sec != mtime_.tv_sec || st.st_mtim.tv_nsec != mtime_.tv_nsec) return std::string("modified");
+    if (detail::mapping_faulted(slot_)) return std::string("pages lost (truncated and regrown)");
+    return std::nullopt;
+  }
+
+  /// "PATH changed while graft read it (HOW)" for the first mapped file, of all alive in this
+  /// process, that changed; nothing when none did.
+  static std::optional<std::string> any_changed() {
+    std::lock_guard<std::mutex> lock(live_mutex());
+    for (const mapped_file* f : live())
+      if (auto how = f->change()) return f->path_ + " changed while graft read it (" + *how + ")";
+    return std::nullopt;
+  }
+
 private:
+  static std::mutex& live_mutex() {
+    static std::mutex m;
+    return m;
+  }
+  static std::set<const mapped_file*>& live() {
+    static std::set<const mapped_file*> s;
+    return s;
+  }
+
   explicit mapped_file(const std::string& path) : path_(path) {
     // O_NONBLOCK: opening a FIFO without a writer must not hang (it is refused below as not a regular file).
     int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
@@ -56,6 +98,8 @@ private:
       throw checkpoint_error(path_ + ": not a regular file");
     }
     size_ = static_cast<std::size_t>(st.st_size);
+    mtime_ = st.st_mtim;
+    fd_ = fd;  // kept open: change() asks the mapped file itself, whatever its path names now
     if (size_ != 0) {
       // Private and writable: a tensor made from these pages may be modified in place; the changes
       // go to copy-on-write pages and never reach the file.
@@ -64,11 +108,14 @@ private:
         int e = errno;
         ::close(fd);
         errno = e;
+        fd_ = -1;
         fail("cannot map");
       }
       data_ = static_cast<const std::byte*>(p);
+      slot_ = detail::guard_mapping(data_, size_);
     }
-    ::close(fd);
+    std::lock_guard<std::mutex> lock(live_mutex());
+    live().insert(this);
   }
 
   [[noreturn]] void fail(const char* what) const {
@@ -78,6 +125,9 @@ private:
   std::string path_;
   const std::byte* data_ = nullptr;
   std::size_t size_ = 0;
+  int fd_ = -1;
+  int slot_ = -1;
+  struct timespec mtime_ {};
 };
 
 }  // namespace graft::io

@@ -7,6 +7,7 @@
 #include <graft/io/detail/bytes.hpp>
 #include <graft/tensor_meta.hpp>
 
+#include <algorithm>
 #include <cstdint>
 #include <cstring>
 #include <memory>
@@ -49,42 +50,61 @@ struct tensor_record : tensor_meta {
   /// Copies the elements in C order into `out` (nbytes() bytes).
   void copy_contiguous(std::byte* out) const {
     const std::size_t es = dtype_size(type);
-    const std::int64_t n = numel();
-    if (n == 0) return;
+    if (numel() == 0) return;
     if (is_contiguous()) {
-      std::memcpy(out, first(), static_cast<std::size_t>(n) * es);
+      std::memcpy(out, first(), nbytes());
       return;
     }
-    const std::size_t nd = shape.size();
-    std::vector<std::int64_t> idx(nd, 0);
-    const std::byte* base = first();
-    for (std::int64_t k = 0; k < n; ++k) {
-      std::int64_t off = 0;
-      for (std::size_t d = 0; d < nd; ++d) off += idx[d] * strides[d];
-      std::memcpy(out + static_cast<std::size_t>(k) * es, base + static_cast<std::size_t>(off) * es, es);
-      for (std::size_t d = nd; d-- > 0;) {
-        if (++idx[d] < shape[d]) break;
-        idx[d] = 0;
-      }
-    }
+    for_each_element([&](std::size_t k, const std::byte* src) { std::memcpy(out + k * es, src, es); });
   }
   /// Passes the elements in C order to `write(const std::byte*, std::size_t)`: the tensor's own bytes
-  /// when contiguous, else a copy made in `scratch`.
+  /// when contiguous, else copies made in `scratch`, at most 1 MiB at a time (an expanded, stride-0
+  /// tensor of any size is streamed, never materialised whole).
   template <class Write>
   void write_contiguous(std::vector<std::byte>& scratch, Write&& write) const {
     if (is_contiguous()) {
       write(first(), nbytes());
       return;
     }
-    scratch.resize(nbytes());
-    copy_contiguous(scratch.data());
-    write(scratch.data(), scratch.size());
+    const std::size_t es = dtype_size(type);
+    const std::size_t per_chunk = std::max<std::size_t>(1, (std::size_t{1} << 20) / es);
+    scratch.resize(std::min(nbytes(), per_chunk * es));
+    std::size_t filled = 0;
+    for_each_element([&](std::size_t, const std::byte* src) {
+      std::memcpy(scratch.data() + filled, src, es);
+      filled += es;
+      if (filled == scratch.size()) {
+        write(scratch.data(), filled);
+        filled = 0;
+      }
+    });
+    if (filled != 0) write(scratch.data(), filled);
   }
   /// The elements in C order (copies).
   std::vector<std::byte> contiguous_bytes() const {
     std::vector<std::byte> out(nbytes());
     copy_contiguous(out.data());
     return out;
+  }
+
+private:
+  /// Calls f(k, element) for each element in C order (k counts from 0).
+  template <class F>
+  void for_each_element(F&& f) const {
+    const std::size_t es = dtype_size(type);
+    const std::int64_t n = numel();
+    const std::size_t nd = shape.size();
+    std::vector<std::int64_t> idx(nd, 0);
+    const std::byte* base = first();
+    for (std::int64_t k = 0; k < n; ++k) {
+      std::int64_t off = 0;
+      for (std::size_t d = 0; d < nd; ++d) off += idx[d] * strides[d];
+      f(static_cast<std::size_t>(k), base + static_cast<std::size_t>(off) * es);
+      for (std::size_t d = nd; d-- > 0;) {
+        if (++idx[d] < shape[d]) break;
+        idx[d] = 0;
+      }
+    }
   }
 };
 

@@ -8,10 +8,13 @@
 #include <graft/io/byte_span.hpp>
 #include <graft/io/detail/bytes.hpp>
 #include <graft/io/detail/inflate.hpp>
+#include <graft/io/mapped_file.hpp>
 
 #include <array>
+#include <cerrno>
 #include <cstdint>
 #include <cstdio>
+#include <cstring>
 #include <limits>
 #include <string>
 #include <string_view>
@@ -379,7 +382,11 @@ private:
   };
 
   [[noreturn]] void fail(const std::string& what) const { throw checkpoint_error(label_ + ": zip writer: " + what); }
-  [[noreturn]] void fail_io() const { throw checkpoint_error(label_ + ": write failed (disk full?)"); }
+  [[noreturn]] void fail_io() const {
+    const int e = errno;  // write(2) from a truncated mapping fails with EFAULT: say which input changed
+    if (auto what = mapped_file::any_changed()) throw checkpoint_error(label_ + ": not written: " + *what);
+    throw checkpoint_error(label_ + ": write failed (" + std::strerror(e) + ")");
+  }
 
   void put(const void* p, std::size_t n) {
     if (n != 0 && std::fwrite(p, 1, n, f_) != n) fail_io();

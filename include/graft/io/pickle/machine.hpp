@@ -11,6 +11,7 @@
 #include <graft/error.hpp>
 #include <graft/io/byte_span.hpp>
 #include <graft/io/detail/bytes.hpp>
+#include <graft/io/pickle/memo.hpp>
 #include <graft/io/pickle/opcodes.hpp>
 #include <graft/io/pickle/torch_globals.hpp>
 #include <graft/io/pickle/value.hpp>
@@ -34,6 +35,11 @@ struct unpickle_options {
   /// Most values plus container insertions per pickle: bounds memory on hostile input
   /// (a state dict with 100k tensors needs about 2M).
   std::size_t max_values = 1u << 23;
+  /// The memory budget: the values one pickle builds (nodes, text, container slots, memo entries,
+  /// copies made from memoized values) may take at most memory_factor bytes per byte of the pickle
+  /// plus memory_floor; beyond it the pickle is refused. Raise them for an unusual trusted file.
+  std::size_t memory_factor = 64;
+  std::size_t memory_floor = std::size_t{64} << 20;
   /// TorchScript mode: classes under `__torch__.` (and torch.jit's storage helpers) are accepted as
   /// plain objects whose state is kept — still never executed.
   bool torchscript = false;
@@ -47,7 +53,7 @@ public:
       : p_(bytes.data),
         begin_(bytes.data),
         end_(bytes.end()),
-        b_(std::move(label), options.max_values),
+        b_(std::move(label), options.max_values, memory_budget(bytes.size, options)),
         opt_(options) {}
 
   /// Reads one pickle up to its STOP opcode.
@@ -59,6 +65,15 @@ public:
     dict_index_.clear();
     value* root = run();
     return b_.finish(root, static_cast<std::size_t>(p_ - begin_));
+  }
+
+  /// The bytes a pickle of `size` bytes may build (saturating).
+  static std::size_t memory_budget(std::size_t size, const unpickle_options& o) noexcept {
+    std::size_t scaled = 0, total = 0;
+    if (__builtin_mul_overflow(size, o.memory_factor, &scaled) ||
+        __builtin_add_overflow(scaled, o.memory_floor, &total))
+      return ~std::size_t{0};
+    return total;
   }
 
 private:
@@ -130,24 +145,16 @@ private:
     stack_.resize(m);
     return items;
   }
-  void memo_put(std::uint64_t idx, op o) {
-    value* v = top(o);
-    if (memo_.size() >= opt_.max_memo && memo_.find(idx) == memo_.end()) fail("memo too large");
-    memo_[idx] = v;
-  }
+  void memo_put(std::uint64_t idx, op o) { memo_.put(idx, top(o), opt_.max_memo, b_); }
   void memo_get(std::uint64_t idx) {
-    auto it = memo_.find(idx);
-    if (it == memo_.end()) fail("memo key " + std::to_string(idx) + " is not defined");
-    push(it->second);
+    value* v = memo_.get(idx);
+    if (v == nullptr) fail("memo key " + std::to_string(idx) + " is not defined");
+    push(v);
   }
 
   // --- scalars ---
 
-  value* make_bool(bool x) {
-    value* v = make(kind::boolean);
-    v->boolean = x;
-    return v;
-  }
+  value* make_bool(bool x) { return b_.shared(kind::boolean, x); }
   value* make_int(std::int64_t i) {
     value* v = make(kind::integer);
     v->integer = i;
@@ -164,7 +171,7 @@ private:
     }
     value* v = make(kind::big_integer);
     v->text.assign(detail::as_chars(q, static_cast<std::size_t>(n)));
-    return v;
+    return b_.charged_text(v);
   }
   /// BINFLOAT: 8 bytes, big-endian.
   value* make_float() {
@@ -179,7 +186,7 @@ private:
     const std::byte* q = take(n);
     value* v = make(k);
     v->text.assign(detail::as_chars(q, static_cast<std::size_t>(n)));
-    return v;
+    return b_.charged_text(v);
   }
 
   // --- containers ---
@@ -188,6 +195,7 @@ private:
   value* make_marked(op o, kind k) {
     auto items = pop_mark(o);
     value* v = make(k);
+    b_.charge(items.size() * sizeof(value*));
     v->items = std::move(items);
     return v;
   }
@@ -195,6 +203,7 @@ private:
   value* make_small_tuple(op o, std::size_t n) {
     if (stack_.size() < floor() + n) fail("stack underflow in " + op_name(o));
     value* v = make(kind::tuple);
+    b_.charge(n * sizeof(value*));
     v->items.assign(stack_.end() - static_cast<std::ptrdiff_t>(n), stack_.end());
     stack_.resize(stack_.size() - n);
     return v;
@@ -217,13 +226,16 @@ private:
           d->entries[it->second].second = kv[i + 1];  // a repeated key replaces the value, as in Python
           continue;
         }
+        b_.charge(detail::pickle_memo::hashed_entry_bytes + kv[i]->text.size());  // the index holds a copy of the key
       }
+      b_.charge(sizeof(d->entries[0]));
       d->entries.emplace_back(kv[i], kv[i + 1]);
     }
   }
   void appends(value* l, const std::vector<value*>& xs, op o) {
     if (l->kind != kind::list) fail(op_name(o) + " on a " + kind_name(l->kind) + ", not a list");
     b_.spend(xs.size());
+    b_.charge(xs.size() * sizeof(value*));
     l->items.insert(l->items.end(), xs.begin(), xs.end());
   }
   void on_append() {
@@ -283,6 +295,7 @@ private:
                              " (only torch tensor and container globals are allowed)");
     value* v = make(kind::global);
     v->text = std::move(full);
+    b_.charged_text(v);
     v->integer = row - std::begin(detail::torch_globals);
     push(v);
   }
@@ -345,7 +358,7 @@ private:
       case op::pop: pop(o); break;
       case op::pop_mark: pop_mark(o); break;
       case op::dup: push(top(o)); break;
-      case op::none: push(make(kind::none)); break;
+      case op::none: push(b_.shared(kind::none)); break;
       case op::newtrue: push(make_bool(true)); break;
       case op::newfalse: push(make_bool(false)); break;
       case op::binint: push(make_int(static_cast<std::int32_t>(static_cast<std::uint32_t>(u(4))))); break;
@@ -411,7 +424,7 @@ private:
   unpickle_options opt_;
   std::vector<value*> stack_;
   std::vector<std::size_t> marks_;
-  std::unordered_map<std::uint64_t, value*> memo_;
+  detail::pickle_memo memo_;
   std::unordered_map<const value*, std::unordered_map<std::string, std::size_t>> dict_index_;
 };
 

@@ -81,6 +81,8 @@ inline pickle_value* ordered_dict(value_builder& b, const std::string&, const pi
     if (a.size() != 1 || !is_seq(a[0])) b.fail("OrderedDict called with unexpected arguments");
     for (pickle_value* kv : a[0]->items) {
       if (!is_seq(kv) || kv->items.size() != 2) b.fail("OrderedDict item is not a pair");
+      b.spend(1);
+      b.charge(sizeof(d->entries[0]));
       d->entries.emplace_back(kv->items[0], kv->items[1]);
     }
   }
@@ -96,6 +98,7 @@ inline pickle_value* rebuild_tensor(value_builder& b, const std::string& fn, con
   tensor_ref& r = t->tensor_mut();
   r.storage = a[0];
   r.storage_offset = a[1]->integer;
+  b.charge(sizeof(tensor_ref) + (a[2]->items.size() + a[3]->items.size()) * sizeof(std::int64_t));
   r.shape = int_tuple(b, a[2], "tensor size");
   r.strides = int_tuple(b, a[3], "tensor stride");
   if (r.shape.size() != r.strides.size())
@@ -145,6 +148,7 @@ inline pickle_value* rebuild_tensor_v3(value_builder& b, const std::string& fn, 
 inline pickle_value* rebuild_parameter(value_builder& b, const std::string& fn, const pickle_args& a) {
   if (a.size() < 2 || a[0]->kind != pickle_kind::tensor) b.fail(fn + " called without a tensor");
   pickle_value* t = b.make(pickle_kind::tensor);
+  b.charge(sizeof(tensor_ref) + (a[0]->tensor().shape.size() + a[0]->tensor().strides.size()) * sizeof(std::int64_t));
   t->tensor_mut() = a[0]->tensor();
   t->tensor_mut().role = tensor_role::param;
   if (a[1]->kind == pickle_kind::boolean) t->tensor_mut().requires_grad = a[1]->boolean;
@@ -155,7 +159,7 @@ inline pickle_value* rebuild_parameter(value_builder& b, const std::string& fn, 
 inline pickle_value* torch_size(value_builder& b, const std::string&, const pickle_args& a) {
   if (a.size() != 1 || !is_seq(a[0])) b.fail("torch.Size called with unexpected arguments");
   pickle_value* t = b.make(pickle_kind::tuple);
-  t->items = a[0]->items;
+  b.copy_items(*t, *a[0]);
   return t;
 }
 
@@ -171,7 +175,7 @@ inline pickle_value* torch_device(value_builder& b, const std::string&, const pi
     else
       b.fail("torch.device called with unexpected arguments");
   }
-  return s;
+  return b.charged_text(s);
 }
 
 /// _codecs.encode(text, 'latin1') → bytes: how protocol 2 pickles `bytes` (a latin-1 string whose
@@ -193,14 +197,14 @@ inline pickle_value* codecs_encode(value_builder& b, const std::string&, const p
       b.fail("_codecs.encode: string is not latin-1");
     }
   }
-  return out;
+  return b.charged_text(out);
 }
 
 /// set() / set([items]) / frozenset(...) → a list.
 inline pickle_value* set_as_list(value_builder& b, const std::string& fn, const pickle_args& a) {
   pickle_value* l = b.make(pickle_kind::list);
   if (a.size() == 1 && is_seq(a[0]))
-    l->items = a[0]->items;
+    b.copy_items(*l, *a[0]);
   else if (!a.empty())
     b.fail(fn + " called with unexpected arguments");
   return l;
@@ -210,7 +214,7 @@ inline pickle_value* set_as_list(value_builder& b, const std::string& fn, const 
 inline pickle_value* opaque(value_builder& b, const std::string& fn, const pickle_args&) {
   pickle_value* o = b.make(pickle_kind::object);
   o->text = fn;
-  return o;
+  return b.charged_text(o);
 }
 
 /// A TorchScript class → an opaque object (its state comes with BUILD), listed in the document.
@@ -224,7 +228,7 @@ inline pickle_value* script_object(value_builder& b, const std::string& fn, cons
 inline pickle_value* jit_list(value_builder& b, const std::string& fn, const pickle_args& a) {
   if (a.size() != 1 || !is_seq(a[0])) b.fail(fn + " called with unexpected arguments");
   pickle_value* l = b.make(pickle_kind::list);
-  l->items = a[0]->items;
+  b.copy_items(*l, *a[0]);
   return l;
 }
 
@@ -314,6 +318,7 @@ inline pickle_value* torch_storage(value_builder& b, const pickle_value* pid) {
   if (a[3]->kind != pickle_kind::string) b.fail("persistent id: storage location is not a string");
   if (!is_int(a[4]) || a[4]->integer < 0) b.fail("persistent id: storage size is not a non-negative int");
   pickle_value* s = b.make(pickle_kind::storage);
+  b.charge(sizeof(storage_ref) + a[2]->text.size() + a[3]->text.size());
   storage_ref& r = s->storage_mut();
   r.type = *type;
   r.key = a[2]->text;

@@ -148,12 +148,19 @@ private:
 namespace detail {
 
 /// Builds one pickle's document (internal; used by the unpickler and the handlers of its globals):
-/// allocates values into the arena, counts values and container insertions against the limit, and
-/// words errors as "<label>: pickle: <what> (at byte <offset of the current opcode>)".
+/// allocates values into the arena, counts values and container insertions against the limit,
+/// charges the bytes of everything it materialises (nodes, text, container slots, copies made from
+/// memoized values) against a memory budget, and words errors as
+/// "<label>: pickle: <what> (at byte <offset of the current opcode>)".
 class value_builder {
 public:
-  /// A builder for pickles read from `label` (the file, maybe with a record), at most `max_values`.
-  value_builder(std::string label, std::size_t max_values) : label_(std::move(label)), max_values_(max_values) {}
+  /// What one value node costs: the node, its heap block and its arena slot.
+  static constexpr std::size_t node_bytes = sizeof(pickle_value) + 2 * sizeof(void*);
+
+  /// A builder for pickles read from `label` (the file, maybe with a record), at most `max_values`
+  /// values and `max_bytes` bytes of materialised values.
+  value_builder(std::string label, std::size_t max_values, std::size_t max_bytes = ~std::size_t{0})
+      : label_(std::move(label)), max_values_(max_values), max_bytes_(max_bytes) {}
 
   /// The label that prefixes errors.
   const std::string& label() const noexcept { return label_; }
@@ -161,6 +168,8 @@ public:
   void reset() {
     doc_ = pickle_document{};
     spent_ = 0;
+    bytes_ = 0;
+    for (auto& s : shared_) s = nullptr;
   }
   /// Records the offset of the opcode being run, for errors.
   void at(std::size_t offset) noexcept { offset_ = offset; }
@@ -173,12 +182,45 @@ public:
     if (n > max_values_ - spent_) fail("too many values (limit " + std::to_string(max_values_) + ")");
     spent_ += n;
   }
+  /// Charges `n` bytes of materialised values against the memory budget.
+  void charge(std::size_t n) {
+    if (n > max_bytes_ - bytes_)
+      fail("the values built need more than " + std::to_string(max_bytes_) +
+           " bytes (the memory budget: unpickle_options::memory_factor x the pickle's size + memory_floor)");
+    bytes_ += n;
+  }
+  /// Bytes charged so far in this document.
+  std::size_t charged() const noexcept { return bytes_; }
   /// A new value of kind `k`, owned by the document.
   pickle_value* make(pickle_kind k) {
     spend(1);
+    charge(node_bytes);
     doc_.arena_.push_back(std::make_unique<pickle_value>());
     doc_.arena_.back()->kind = k;
     return doc_.arena_.back().get();
+  }
+  /// The document's one value of an immutable kind (None; True and False through `x`), shared by
+  /// every use instead of a node per opcode (each use still counts as a value against the limit).
+  pickle_value* shared(pickle_kind k, bool x = false) {
+    pickle_value*& v = shared_[k == pickle_kind::none ? 0 : x ? 2 : 1];
+    if (v != nullptr) {
+      spend(1);
+      return v;
+    }
+    v = make(k);
+    v->boolean = x;
+    return v;
+  }
+  /// `dst` = `src`'s items (a copy of the pointers: the values themselves are shared), charged.
+  void copy_items(pickle_value& dst, const pickle_value& src) {
+    spend(src.items.size());
+    charge(src.items.size() * sizeof(pickle_value*));
+    dst.items = src.items;
+  }
+  /// Charges the text of `v` (after it was filled) and returns `v`.
+  pickle_value* charged_text(pickle_value* v) {
+    charge(v->text.size());
+    return v;
   }
   /// Lists a storage value in the document.
   void add_storage(const pickle_value* s) { doc_.storages_.push_back(s); }
@@ -194,7 +236,10 @@ public:
 private:
   std::string label_;
   std::size_t max_values_;
+  std::size_t max_bytes_;
   std::size_t spent_ = 0;
+  std::size_t bytes_ = 0;
+  pickle_value* shared_[3] = {nullptr, nullptr, nullptr};  ///< None, False, True
   std::size_t offset_ = 0;
   pickle_document doc_;
 };

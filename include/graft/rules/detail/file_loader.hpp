@@ -1,7 +1,8 @@
 #pragma once
 /// \file
 /// file_loader: reads and parses a rules file and everything it `use`s, depth-first (imports first,
-/// each file once, cycles named), resolving paths with the search order of graft/rules/search_path.hpp.
+/// each file once, cycles named; iterative, so a chain of any length loads), resolving paths with
+/// the search order of graft/rules/search_path.hpp.
 
 #include <graft/dsl/parse.hpp>
 #include <graft/error.hpp>
@@ -60,17 +61,31 @@ private:
     return ec ? path.lexically_normal().string() : canonical.string();
   }
 
+  /// Loads `path` and its imports without recursion (a `use` chain of any length needs no stack):
+  /// each open file is a frame that resumes at its next `use` once that import is loaded.
   void load(const std::filesystem::path& path, const std::string& display, std::string text) {
+    open(path, display, std::move(text));
+    while (!stack_.empty()) {
+      frame& top = stack_.back();
+      if (top.next < top.syntax.size()) {
+        const auto* use = boost::get<dsl::ast::use_stmt>(&top.syntax[top.next++]);
+        if (use != nullptr) import(*use, top.source, top.path);  // may push a frame: `top` is then stale
+        continue;
+      }
+      on_stack_.erase(top.id);
+      done_.insert(top.id);
+      files.push_back({std::move(top.source), std::move(top.syntax)});
+      stack_.pop_back();
+    }
+  }
+
+  /// Parses a file and pushes its frame.
+  void open(const std::filesystem::path& path, const std::string& display, std::string text) {
     const std::string id = identity(path);
-    stack_.push_back({id, display});
     auto source = std::make_shared<const source_text>(display, std::move(text));
     dsl::ast::file syntax = dsl::parse(source);
-    for (const auto& stmt : syntax) {
-      if (const auto* use = boost::get<dsl::ast::use_stmt>(&stmt)) import(*use, source, path);
-    }
-    stack_.pop_back();
-    done_.insert(id);
-    files.push_back({std::move(source), std::move(syntax)});
+    stack_.push_back({id, display, path, std::move(source), std::move(syntax), 0});
+    on_stack_.insert(id);
   }
 
   /// " (did you mean \"joints/coco.graft\"?)" when a file next to one of the `tried` paths (other than
@@ -122,21 +137,35 @@ private:
                                    " (looked for " + list + ")");
     }
     const std::string id = identity(found);
-    for (std::size_t i = 0; i < stack_.size(); ++i) {
+    for (std::size_t i = 0; on_stack_.count(id) != 0 && i < stack_.size(); ++i) {
       if (stack_[i].id != id) continue;
-      std::string cycle;
-      for (std::size_t j = i; j < stack_.size(); ++j) cycle += stack_[j].display + " -> ";
+      std::string cycle;  // a long cycle is clipped to its first and last files
+      const std::size_t n = stack_.size() - i;
+      for (std::size_t j = i; j < stack_.size(); ++j) {
+        if (n > 8 && j == i + 3) {
+          cycle += "... (" + std::to_string(n - 6) + " more files) ... -> ";
+          j = stack_.size() - 4;
+          continue;
+        }
+        cycle += stack_[j].display + " -> ";
+      }
       throw rules_error(where, "import cycle: " + cycle + found.lexically_normal().string());
     }
     if (done_.count(id)) return;  // already loaded through another path: once is enough
-    load(found, found.lexically_normal().string(), read_text_file(found));
+    open(found, found.lexically_normal().string(), read_text_file(found));
   }
 
+  /// A file being loaded: its imports up to `next` are loaded.
   struct frame {
     std::string id, display;
+    std::filesystem::path path;
+    std::shared_ptr<const source_text> source;
+    dsl::ast::file syntax;
+    std::size_t next = 0;  ///< the next statement to look at for `use`
   };
   const load_options& options_;
   std::vector<frame> stack_;
+  std::set<std::string> on_stack_;  ///< the ids in stack_ (cycle checks without a scan per `use`)
   std::set<std::string> done_;
 };
 
