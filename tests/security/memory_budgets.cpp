@@ -2,7 +2,8 @@
 // slots, memo entries, and the copies its globals make from memoized values) against a budget of
 // unpickle_options::memory_factor x the pickle's size + memory_floor (64 x + 64 MiB). Each pickle
 // here is small and, before the budget, built hundreds of megabytes to gigabytes. Also: an expanded
-// (stride-0) tensor is written through a bounded buffer, never materialised whole.
+// (stride-0) tensor is written through a bounded buffer, never materialised whole (larger ones:
+// tests/security/expanded_tensors.cpp).
 
 #include <graft/io/pickle.hpp>
 #include <graft/io/tensor_record.hpp>
@@ -125,7 +126,7 @@ TEST_CASE("security memory: an expanded (stride-0) tensor is streamed, never mat
   auto one = std::make_shared<std::vector<std::byte>>(4, std::byte{0x3f});
   tensor_record r;
   r.name = "expanded";
-  r.shape = {std::int64_t{1} << 26};  // 256 MB of float32 if materialised
+  r.shape = {std::int64_t{1} << 24};  // 64 MiB of float32 if materialised (within expanded_floor)
   r.strides = {0};
   r.storage = {one->data(), one->size()};
   r.owner = one;

@@ -1,7 +1,8 @@
 #pragma once
 /// \file
 /// Writing torch.save zip files (what PyTorch >= 1.6 writes): an OrderedDict of tensors pickled
-/// with protocol 2, one 64-byte-aligned storage record per tensor, written atomically. Tensors of the
+/// with protocol 2, one 64-byte-aligned storage record per tensor (an expanded tensor: per storage, as
+/// saved), written atomically. Tensors of the
 /// dtypes PyTorch 1.x does not have (dtype_needs_torch2) are pickled as PyTorch 2.x does
 /// (_rebuild_tensor_v3 on an UntypedStorage), the others as PyTorch 1.x reads them (_rebuild_tensor_v2 on
 /// a typed storage), so a file loads in every PyTorch that knows its dtypes.
@@ -15,9 +16,11 @@
 #include <graft/io/zip.hpp>
 
 #include <cstdint>
+#include <map>
 #include <set>
 #include <string>
 #include <string_view>
+#include <tuple>
 #include <vector>
 
 namespace graft::io {
@@ -49,7 +52,8 @@ inline std::string torch2_note(const std::vector<tensor_record>& records) {
 }
 
 /// Writes `records` as a torch.save zip file holding an OrderedDict name → tensor, atomically
-/// (temp file, fsync, rename). Each tensor gets its own contiguous storage; parameters are saved
+/// (temp file, fsync, rename). Each tensor gets its own contiguous storage (an expanded one keeps its
+/// storage and strides, see tensor_record::is_expanded); parameters are saved
 /// as plain tensors, as `model.state_dict()` does. Readable by torch.load in PyTorch >= 1.6 (tensors of the dtypes
 /// dtype_needs_torch2 names: in the PyTorch of dtype_row::since and later).
 inline void write_pth(const std::string& path, const std::vector<tensor_record>& records,
@@ -59,6 +63,31 @@ inline void write_pth(const std::string& path, const std::vector<tensor_record>&
     if (!names.insert(r.name).second) throw usage_error(path + ": duplicate tensor name " + detail::quote_name(r.name));
     validate_record(r, path);
   }
+  // One storage record per tensor, holding its elements contiguously; an expanded tensor
+  // (tensor_record::is_expanded) keeps its storage, offset and strides instead, one record per
+  // storage it shares, as torch.save wrote it.
+  struct storage_slot {
+    std::size_t record;  // the first record that writes it
+    bool as_saved;       // the record's whole storage (expanded), else its elements contiguously
+  };
+  std::vector<storage_slot> slots;
+  std::vector<std::size_t> slot_of(records.size());
+  std::map<std::tuple<const std::byte*, std::size_t, dtype>, std::size_t> shared;
+  for (std::size_t i = 0; i < records.size(); ++i) {
+    const auto& r = records[i];
+    if (!r.is_expanded()) {
+      slot_of[i] = slots.size();
+      slots.push_back({i, false});
+      continue;
+    }
+    auto [it, fresh] = shared.try_emplace({r.storage.data, r.storage.size, r.type}, slots.size());
+    if (fresh) slots.push_back({i, true});
+    slot_of[i] = it->second;
+  }
+  const auto slot_bytes = [&](const storage_slot& s) {
+    const auto& r = records[s.record];
+    return s.as_saved ? r.storage.size / dtype_size(r.type) * dtype_size(r.type) : r.nbytes();
+  };
   detail::pickle_emitter p;
   p.proto();
   p.global("collections", "OrderedDict");
@@ -77,14 +106,17 @@ inline void write_pth(const std::string& path, const std::vector<tensor_record>&
       p.global("torch.storage", detail::untyped_storage_class);
     else
       p.global("torch", detail::storage_class_name(r.type));
-    p.str(std::to_string(i));
+    const storage_slot& slot = slots[slot_of[i]];
+    const auto bytes = static_cast<std::int64_t>(slot_bytes(slot));
+    p.str(std::to_string(slot_of[i]));
     p.str("cpu");
-    p.integer(v3 ? static_cast<std::int64_t>(r.nbytes()) : r.numel());  // an untyped storage counts bytes
+    // an untyped storage counts bytes, a typed one elements
+    p.integer(v3 ? bytes : bytes / static_cast<std::int64_t>(dtype_size(r.type)));
     p.op(pickle_op::tuple);
     p.op(pickle_op::binpersid);
-    p.integer(0);
+    p.integer(slot.as_saved ? r.storage_offset : 0);
     p.int_tuple(r.shape);
-    p.int_tuple(contiguous_strides(r.shape));
+    p.int_tuple(slot.as_saved ? r.strides : contiguous_strides(r.shape));
     p.op(pickle_op::newfalse);
     p.global("collections", "OrderedDict");
     p.op(pickle_op::empty_tuple);
@@ -102,10 +134,13 @@ inline void write_pth(const std::string& path, const std::vector<tensor_record>&
   zip.add(pre + "data.pkl", p.out.data(), p.out.size());
   zip.add(pre + "byteorder", "little", 6);
   std::vector<std::byte> buf;
-  for (std::size_t i = 0; i < records.size(); ++i) {
-    const auto& r = records[i];
-    zip.begin_entry(pre + "data/" + std::to_string(i), r.nbytes());
-    r.write_contiguous(buf, [&](const std::byte* bytes, std::size_t n) { zip.write(bytes, n); });
+  for (std::size_t k = 0; k < slots.size(); ++k) {
+    const auto& r = records[slots[k].record];
+    zip.begin_entry(pre + "data/" + std::to_string(k), slot_bytes(slots[k]));
+    if (slots[k].as_saved)
+      zip.write(r.storage.data, slot_bytes(slots[k]));
+    else
+      r.write_contiguous(buf, [&](const std::byte* bytes, std::size_t n) { zip.write(bytes, n); });
     zip.end_entry();
   }
   zip.add(pre + "version", "3\n", 2);

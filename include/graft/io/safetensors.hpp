@@ -158,6 +158,7 @@ inline void write_safetensors(const std::string& path, const std::vector<tensor_
     if (r.name == "__metadata__") throw usage_error(path + ": a tensor cannot be called \"__metadata__\"");
     if (!names.insert(r.name).second) throw usage_error(path + ": duplicate tensor name " + detail::quote_name(r.name));
     validate_record(r, path);
+    r.check_materialisable(path);  // safetensors has no strides: an expanded tensor is laid out whole
     if (detail::safetensors_dtype_name(r.type).empty())
       throw usage_error(path + ": tensor " + detail::quote_name(r.name) + " is " + std::string(dtype_name(r.type)) +
                         ", which safetensors has no dtype for; write a .pth instead");

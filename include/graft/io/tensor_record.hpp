@@ -43,6 +43,14 @@ struct tensor_record : tensor_meta {
     }
     return true;
   }
+  /// True when the elements take more bytes than the whole storage holds: strides that repeat
+  /// elements (an `expand`ed, stride-0 tensor), which materialising would multiply.
+  bool is_expanded() const noexcept { return nbytes() > storage.size; }
+  /// Throws checkpoint_error unless the elements may be laid out contiguously (converted, reordered,
+  /// written where strides cannot be kept): an expanded tensor may take at most
+  /// expanded_factor x its storage's bytes + expanded_floor; any other tensor always may.
+  /// `label` (the file being written, say) prefixes the message when given.
+  void check_materialisable(const std::string& label = "") const;
   /// Pointer to the first element (the storage start plus the offset).
   const std::byte* first() const noexcept {
     return storage.data + static_cast<std::size_t>(storage_offset) * dtype_size(type);
@@ -62,6 +70,7 @@ struct tensor_record : tensor_meta {
   /// tensor of any size is streamed, never materialised whole).
   template <class Write>
   void write_contiguous(std::vector<std::byte>& scratch, Write&& write) const {
+    check_materialisable();
     if (is_contiguous()) {
       write(first(), nbytes());
       return;
@@ -82,6 +91,7 @@ struct tensor_record : tensor_meta {
   }
   /// The elements in C order (copies).
   std::vector<std::byte> contiguous_bytes() const {
+    check_materialisable();
     std::vector<std::byte> out(nbytes());
     copy_contiguous(out.data());
     return out;
@@ -109,6 +119,29 @@ private:
 };
 
 using graft::contiguous_strides;  // C-order strides (graft/tensor_meta.hpp)
+
+/// An expanded tensor (tensor_record::is_expanded) is materialised only up to this multiple of its
+/// storage's bytes plus expanded_floor; above, graft refuses to convert, reorder or write it where its
+/// strides cannot be kept (a .pth keeps them: write_pth writes such a tensor as it was saved).
+inline constexpr std::size_t expanded_factor = 64;
+/// See expanded_factor: 64 MiB.
+inline constexpr std::size_t expanded_floor = std::size_t{64} << 20;
+
+inline void tensor_record::check_materialisable(const std::string& label) const {
+  if (!is_expanded()) return;
+  const std::size_t limit = storage.size * expanded_factor + expanded_floor;
+  if (nbytes() <= limit) return;
+  std::string strides_text;
+  for (std::size_t i = 0; i < strides.size() && i < 16; ++i)
+    strides_text += (i ? ", " : "") + std::to_string(strides[i]);
+  if (strides.size() > 16) strides_text += ", ...";
+  throw checkpoint_error((label.empty() ? "" : label + ": ") + "tensor " + detail::quote_name(name) + " " +
+                         shape_str(shape) + " is expanded (strides [" + strides_text +
+                         "]): laid out whole it would take " + std::to_string(nbytes()) + " bytes, more than " +
+                         std::to_string(expanded_factor) + " x its storage's " + std::to_string(storage.size) +
+                         " bytes + 64 MiB; graft copies it unchanged into a .pth " +
+                         "(storage and strides as saved) but does not convert, reorder or write it to safetensors");
+}
 
 /// Throws checkpoint_error (prefixed by `label`) unless the record's shape, strides and offset are
 /// sane and every element lies inside its storage bytes.

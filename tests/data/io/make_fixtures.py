@@ -60,6 +60,9 @@ def all_kinds():
     sd["view.transposed"] = base[:12].reshape(3, 4).t()  # non-contiguous strides
     sd["view.strided"] = base.reshape(4, 6)[:, ::2]      # stride 2, shares storage
     sd["view.whole"] = base                              # shares storage with the views
+    pair = torch.tensor([1.5, -2.0])
+    sd["view.expanded"] = pair.expand(3, 2)              # stride 0: 6 elements over a storage of 2
+    sd["view.expanded_again"] = pair[1:].expand(2, 2, 2)  # another expanded view of that storage, offset 1
     sd["scalar"] = torch.tensor(3.5, dtype=torch.float64)
     sd["empty"] = torch.zeros(0, 4)
     sd["conv.weight"] = torch.linspace(-1, 1, 2 * 3 * 2 * 2).reshape(2, 3, 2, 2)
