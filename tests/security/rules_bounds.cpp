@@ -66,8 +66,8 @@ TEST_CASE("security bounds: layout counts near 2^63 are refused at the rule") {
   for (const std::string segment :
        {"keep, new 9223372036854775807", "drop 9223372036854775807", "(a -> b) * 4611686018427387904",
         "4611686018427387904 * (a -> b)", "keep 16777216, keep 16777216"}) {
-    const std::string what = error_of<graft::rules_error>(
-        [&] { rules_text(sets + "reshape \"w\" { dim 0 = " + segment + " }\n"); });
+    const std::string what =
+        error_of<graft::rules_error>([&] { rules_text(sets + "reshape \"w\" { dim 0 = " + segment + " }\n"); });
     INFO(segment);
     CHECK_THAT(what, Contains("test.graft:3:"));
     CHECK_THAT(what, Contains("at most 16777216"));

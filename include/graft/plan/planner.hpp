@@ -194,8 +194,7 @@ private:
             }
             if (sources.size() != target.sources.size()) continue;
             auto name = detail::expand_name(
-                rule,
-                example.joint_captures,
+                rule, example.joint_captures,
                 [&](const std::string& from, std::size_t, const std::string& to) -> std::optional<std::size_t> {
                   if (from == map->from && to == map->to) return j;
                   return std::nullopt;

@@ -3,9 +3,9 @@
 /// router: a source name through the strip/rename rules, step by step (the planner's first stage;
 /// graft::explain traces it).
 
+#include <graft/error.hpp>
 #include <graft/plan/detail/alternatives.hpp>
 #include <graft/plan/detail/rule_index.hpp>
-#include <graft/error.hpp>
 #include <graft/plan/plan.hpp>
 #include <graft/rules/ruleset.hpp>
 

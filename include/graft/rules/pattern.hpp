@@ -135,9 +135,9 @@ private:
     std::string text;                       // literal text, or joint set name
     std::vector<std::string> alternatives;  // {a,b}
     bool lead_dot = false, trail_dot = false;
-    std::size_t joint_count = 0;        // size of the joint set (0 = unbounded)
-    std::size_t slot = 0;               // capture number (0-based) of a wildcard token
-    std::size_t first_alternative = 0;  // alternatives: the index of its first one in alternatives_
+    std::size_t joint_count = 0;                         // size of the joint set (0 = unbounded)
+    std::size_t slot = 0;                                // capture number (0-based) of a wildcard token
+    std::size_t first_alternative = 0;                   // alternatives: the index of its first one in alternatives_
     std::vector<std::vector<std::size_t>> borders = {};  // literal, alternatives: borders_of() each text
   };
   // A capture as offsets into the matched name.
@@ -194,7 +194,9 @@ private:
     bool get(std::size_t row, std::size_t at) const noexcept {
       return (bits_[row * words_ + at / 64] >> (at % 64)) & 1U;
     }
-    void set(std::size_t row, std::size_t at) noexcept { bits_[row * words_ + at / 64] |= std::uint64_t{1} << (at % 64); }
+    void set(std::size_t row, std::size_t at) noexcept {
+      bits_[row * words_ + at / 64] |= std::uint64_t{1} << (at % 64);
+    }
 
   private:
     std::size_t words_;
