@@ -2,6 +2,7 @@
 /// \file
 /// Torch-free tensor descriptions: element types, and the name/dtype/shape records plans are made of.
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <iterator>
@@ -142,10 +143,12 @@ inline std::string shape_str(const shape_t& shape) {
   return out + "]";
 }
 
-/// Number of elements of a shape (1 for 0-d).
+/// Number of elements of a shape (1 for 0-d); saturates at INT64_MAX (readers refuse such shapes).
 inline std::int64_t numel(const shape_t& shape) noexcept {
+  if (std::find(shape.begin(), shape.end(), 0) != shape.end()) return 0;
   std::int64_t n = 1;
-  for (auto s : shape) n *= s;
+  for (auto s : shape)
+    if (__builtin_mul_overflow(n, s, &n)) return INT64_MAX;
   return n;
 }
 
@@ -155,7 +158,7 @@ inline shape_t contiguous_strides(const shape_t& shape) {
   std::int64_t acc = 1;
   for (std::size_t i = shape.size(); i-- > 0;) {
     s[i] = acc;
-    acc *= shape[i] > 1 ? shape[i] : 1;
+    if (__builtin_mul_overflow(acc, shape[i] > 1 ? shape[i] : 1, &acc)) acc = INT64_MAX;  // saturates
   }
   return s;
 }

@@ -5,7 +5,9 @@
 #include <graft/error.hpp>
 #include <graft/tensor_meta.hpp>
 
+#include <algorithm>
 #include <charconv>
+#include <cstdint>
 #include <filesystem>
 #include <fstream>
 #include <set>
@@ -61,6 +63,11 @@ inline tensor_set parse_manifest(std::string_view text, const std::string& origi
           fail("bad shape '" + std::string(fields[2]) + "' for '" + t.name + "' (sizes are whole numbers >= 0)");
         t.shape.push_back(size);
       }
+      // Every count later computed from the shape (elements, bytes, strides) must fit in 64 bits.
+      std::int64_t span = static_cast<std::int64_t>(dtype_size(t.type));
+      for (auto size : t.shape)
+        if (__builtin_mul_overflow(span, std::max<std::int64_t>(size, 1), &span))
+          fail("shape '" + std::string(fields[2]) + "' of '" + t.name + "' is too large (more than 2^63-1 bytes)");
     }
     if (fields.size() == 4) {
       if (fields[3] == "param")

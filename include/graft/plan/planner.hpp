@@ -193,8 +193,8 @@ private:
               sources.push_back(it->second);
             }
             if (sources.size() != target.sources.size()) continue;
-            auto name = rule.to.expand(
-                example.joint_captures,
+            auto name = detail::expand_name(
+                rule, example.joint_captures,
                 [&](const std::string& from, std::size_t, const std::string& to) -> std::optional<std::size_t> {
                   if (from == map->from && to == map->to) return j;
                   return std::nullopt;

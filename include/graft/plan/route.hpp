@@ -3,6 +3,7 @@
 /// router: a source name through the strip/rename rules, step by step (the planner's first stage;
 /// graft::explain traces it).
 
+#include <graft/error.hpp>
 #include <graft/plan/detail/alternatives.hpp>
 #include <graft/plan/detail/rule_index.hpp>
 #include <graft/plan/plan.hpp>
@@ -15,6 +16,20 @@
 #include <vector>
 
 namespace graft {
+
+namespace detail {
+/// `rule`'s template expanded with `caps` (name_template::expand). Throws graft::rules_error at the
+/// rule, before building it, when the name would be longer than rules::max_name_bytes.
+inline std::optional<std::string> expand_name(const rules::name_rule& rule, const std::vector<rules::capture>& caps,
+                                              const rules::joint_translator& translate) {
+  const std::size_t size = rule.to.expanded_size_bound(caps);
+  if (size > rules::max_name_bytes)
+    throw rules_error(rule.where, rule.text() + " would make a name of " + std::to_string(size) +
+                                      " bytes, longer than a rename may make (at most " +
+                                      std::to_string(rules::max_name_bytes) + "; do the renames repeat a capture?)");
+  return rule.to.expand(caps, translate);
+}
+}  // namespace detail
 
 /// Where a source name ended up after the strip/rename rules.
 struct routed_name {
@@ -113,7 +128,7 @@ public:
         r.joint_key = r.name.substr(0, joint->position) + "<>" + r.name.substr(joint->position + joint->text.size());
         r.joint_captures = caps;
       }
-      auto after = rule.to.expand(caps, translate);
+      auto after = detail::expand_name(rule, caps, translate);
       if (!after || after->empty()) {
         r.dropped = (after          ? "renamed to an empty name"
                      : lost.empty() ? "no joint counterpart"

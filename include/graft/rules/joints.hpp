@@ -9,6 +9,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 namespace graft::rules {
@@ -18,15 +19,35 @@ struct joint_set {
   std::string name;                 ///< the set's name
   std::vector<std::string> joints;  ///< joint names in channel order
   source_location where;            ///< the `joints` statement
+  /// Each joint's index by name, when add() built the set (else index_of() searches `joints`).
+  std::unordered_map<std::string, std::size_t> index = {};
 
-  /// Index of a joint by name.
+  /// Appends `joint` (and indexes it); false, the set unchanged, when it is already a member.
+  bool add(const std::string& joint) {
+    if (index.size() != joints.size()) reindex();
+    if (!index.emplace(joint, joints.size()).second) return false;
+    joints.push_back(joint);
+    return true;
+  }
+  /// Index of a joint by name: O(1) for sets built with add(), a linear search otherwise.
   std::optional<std::size_t> index_of(std::string_view joint) const {
+    if (index.size() == joints.size() && !joints.empty()) {
+      auto it = index.find(std::string(joint));
+      if (it == index.end()) return std::nullopt;
+      return it->second;
+    }
     auto it = std::find(joints.begin(), joints.end(), joint);
     if (it == joints.end()) return std::nullopt;
     return static_cast<std::size_t>(it - joints.begin());
   }
   /// Number of joints.
   std::size_t size() const noexcept { return joints.size(); }
+
+private:
+  void reindex() {
+    index.clear();
+    for (std::size_t i = 0; i < joints.size(); ++i) index.emplace(joints[i], i);
+  }
 };
 
 /// How one destination joint gets its values.
@@ -109,32 +130,61 @@ struct joint_mapping {
   }
 };
 
-/// Levenshtein distance, for "did you mean".
-inline std::size_t edit_distance(std::string_view a, std::string_view b) {
-  std::vector<std::size_t> row(b.size() + 1);
-  for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
+/// The Levenshtein distance of `a` and `b` when it is at most `limit`, else `limit + 1`: only the
+/// band of cells within `limit` of the diagonal is computed, O(min(|a|, |b|) x limit) time and
+/// O(max(|a|, |b|)) memory; nothing at all when the lengths differ by more than `limit`.
+inline std::size_t edit_distance_within(std::string_view a, std::string_view b, std::size_t limit) {
+  if (a.size() > b.size()) std::swap(a, b);
+  const std::size_t over = limit + 1;
+  if (b.size() - a.size() > limit) return over;
+  std::vector<std::size_t> row(b.size() + 1, over);  // row[j]: distance of a[0..i) and b[0..j), clipped
+  for (std::size_t j = 0; j <= b.size() && j <= limit; ++j) row[j] = j;
   for (std::size_t i = 1; i <= a.size(); ++i) {
-    std::size_t diagonal = row[0];
-    row[0] = i;
-    for (std::size_t j = 1; j <= b.size(); ++j) {
+    const std::size_t lo = i > limit ? i - limit : 1, hi = std::min(b.size(), i + limit);
+    std::size_t diagonal = row[lo - 1];
+    row[lo - 1] = lo == 1 ? std::min(i, over) : over;  // left of the band: farther than `limit`
+    std::size_t best = row[lo - 1];
+    for (std::size_t j = lo; j <= hi; ++j) {
       const std::size_t up = row[j];
-      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
+      row[j] = std::min({up + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1), over});
       diagonal = up;
+      best = std::min(best, row[j]);
     }
+    if (best > limit) return over;  // every path through this row is already too far
   }
   return row[b.size()];
 }
 
-/// The closest candidate to `word`, when close enough to be a likely typo.
+/// Levenshtein distance, for "did you mean".
+inline std::size_t edit_distance(std::string_view a, std::string_view b) {
+  return edit_distance_within(a, b, std::max(a.size(), b.size()));
+}
+
+/// The most edit-distance cells one did-you-mean computes (closest_match): about 2^24, tens of
+/// milliseconds; candidates beyond it are not compared. Far above what the names of a real model
+/// need (2,000 candidates of 60 characters take about 5M).
+inline constexpr std::size_t max_suggestion_cells = std::size_t{1} << 24;
+
+/// The closest candidate to `word`, when close enough to be a likely typo (at most a third of its
+/// length, and 2, away). Bounded: candidates whose length alone is too far are skipped, each distance
+/// stops at the best so far, and no comparison starts that would pass max_suggestion_cells.
 template <typename Range>
 std::optional<std::string> closest_match(std::string_view word, const Range& candidates) {
   std::optional<std::string> best;
   std::size_t best_distance = std::max<std::size_t>(2, word.size() / 3) + 1;
+  std::size_t cells = 0;
   for (const auto& c : candidates) {
-    const std::size_t d = edit_distance(word, c);
+    const std::string_view candidate(c);
+    const std::size_t limit = best_distance - 1;
+    const std::size_t longer = std::max(word.size(), candidate.size());
+    if (longer - std::min(word.size(), candidate.size()) > limit) continue;
+    const std::size_t work = std::min(word.size(), candidate.size()) * (2 * limit + 1) + longer;
+    if (work > max_suggestion_cells - cells) continue;
+    cells += work;
+    const std::size_t d = edit_distance_within(word, candidate, limit);
     if (d < best_distance) {
       best_distance = d;
-      best = std::string(c);
+      best = std::string(candidate);
     }
   }
   return best;

@@ -17,6 +17,11 @@ namespace graft::rules {
 using joint_translator = std::function<std::optional<std::size_t>(const std::string& from_set, std::size_t index,
                                                                   const std::string& to_set)>;
 
+/// The longest name a rename may make, in bytes: far above any real tensor name (a few hundred), low
+/// enough that rules which grow names (`rename "**" -> "$1.$1"`, repeated) fail at once instead of
+/// doubling a name to gigabytes.
+inline constexpr std::size_t max_name_bytes = 4096;
+
 /// A rename template: literal text with `$N` / `${N}` and `<set>` placeholders.
 class name_template {
 public:
@@ -77,6 +82,14 @@ public:
     for (const auto& p : parts_)
       if (!p.joint_set.empty()) return true;
     return false;
+  }
+
+  /// At least the size of expand()'s result for `caps` (its literals, captures and up to 20 digits per
+  /// `<set>`), computed without building it; no overflow for any captures a match can produce.
+  std::size_t expanded_size_bound(const std::vector<capture>& caps) const {
+    std::size_t n = tail_.size();
+    for (const auto& p : parts_) n += p.literal.size() + (p.capture ? caps.at(p.capture - 1).text.size() : 20);
+    return n;
   }
 
   /// Expands with captures; dots left doubled or dangling by empty captures are removed.

@@ -135,9 +135,10 @@ private:
     std::string text;                       // literal text, or joint set name
     std::vector<std::string> alternatives;  // {a,b}
     bool lead_dot = false, trail_dot = false;
-    std::size_t joint_count = 0;        // size of the joint set (0 = unbounded)
-    std::size_t slot = 0;               // capture number (0-based) of a wildcard token
-    std::size_t first_alternative = 0;  // alternatives: the index of its first one in alternatives_
+    std::size_t joint_count = 0;                         // size of the joint set (0 = unbounded)
+    std::size_t slot = 0;                                // capture number (0-based) of a wildcard token
+    std::size_t first_alternative = 0;                   // alternatives: the index of its first one in alternatives_
+    std::vector<std::vector<std::size_t>> borders = {};  // literal, alternatives: borders_of() each text
   };
   // A capture as offsets into the matched name.
   struct span_capture {
@@ -161,17 +162,171 @@ private:
   };
 
   /// A whole-name match of a pattern with wildcards, recording captures as offsets into `name` in `caps`.
+  /// O(tokens x name length): one backward pass fills, for every token and position, whether the rest
+  /// of the pattern can match the rest of the name (`reach`); a forward walk then takes, token by token,
+  /// the first choice (longest span, first alternative) that can still finish: the captures a greedy
+  /// backtracking search finds, without its O(tokens x length^2) retries.
   bool match_spans(std::string_view name, span_capture* caps) const {
     // Cheap rejections first: most names fail on their length, literal prefix or literal suffix.
     if (name.size() < min_size_) return false;
     if (!prefix_.empty() && name.substr(0, prefix_.size()) != prefix_) return false;
     if (!suffix_.empty() && name.substr(name.size() - suffix_.size()) != suffix_) return false;
-    // With two or more variable-length wildcards, remember which (token, position) pairs already
-    // failed: matching from there does not depend on earlier captures, so this bounds the work to
-    // tokens x positions instead of exponential backtracking.
-    std::vector<bool> failed;
-    if (variable_tokens_ >= 2) failed.assign(tokens_.size() * (name.size() + 1), false);
-    return match_from(0, name, 0, caps, failed.empty() ? nullptr : &failed);
+    reach_table reach(tokens_.size() + 1, name.size() + 1);
+    fill(reach, name);
+    if (!reach.get(0, 0)) return false;
+    std::size_t pos = 0;
+    for (std::size_t ti = 0; ti < tokens_.size(); ++ti) pos = take(ti, name, pos, reach, caps);
+    return true;
+  }
+
+  // Bits (token, position): tokens ti.. match name[position..] exactly; rows 0..tokens (the last row
+  // is the end of the pattern). Small tables live on the stack.
+  class reach_table {
+  public:
+    reach_table(std::size_t rows, std::size_t positions) : words_((positions + 63) / 64) {
+      const std::size_t n = rows * words_;
+      if (n > sizeof(local_) / sizeof(local_[0])) heap_.assign(n, 0);
+      bits_ = heap_.empty() ? local_ : heap_.data();
+      std::fill(bits_, bits_ + n, std::uint64_t{0});
+    }
+    reach_table(const reach_table&) = delete;
+    reach_table& operator=(const reach_table&) = delete;
+    bool get(std::size_t row, std::size_t at) const noexcept {
+      return (bits_[row * words_ + at / 64] >> (at % 64)) & 1U;
+    }
+    void set(std::size_t row, std::size_t at) noexcept {
+      bits_[row * words_ + at / 64] |= std::uint64_t{1} << (at % 64);
+    }
+
+  private:
+    std::size_t words_;
+    std::uint64_t local_[32];
+    std::vector<std::uint64_t> heap_;
+    std::uint64_t* bits_ = nullptr;
+  };
+
+  /// The Knuth-Morris-Pratt table of `word`: entry i is the longest proper border of word[0..i].
+  static std::vector<std::size_t> borders_of(std::string_view word) {
+    std::vector<std::size_t> border(word.size(), 0);
+    for (std::size_t i = 1, k = 0; i < word.size(); ++i) {
+      while (k > 0 && word[i] != word[k]) k = border[k - 1];
+      if (word[i] == word[k]) ++k;
+      border[i] = k;
+    }
+    return border;
+  }
+
+  /// Calls `found(p)` for every p where `word` (whose borders_of() is `border`) occurs in `name`:
+  /// O(name + word).
+  template <class Found>
+  static void occurrences(std::string_view name, std::string_view word, const std::vector<std::size_t>& border,
+                          Found found) {
+    if (word.empty()) {
+      for (std::size_t p = 0; p <= name.size(); ++p) found(p);
+      return;
+    }
+    for (std::size_t i = 0, k = 0; i < name.size(); ++i) {
+      while (k > 0 && name[i] != word[k]) k = border[k - 1];
+      if (name[i] == word[k]) ++k;
+      if (k == word.size()) {
+        found(i + 1 - word.size());
+        k = border[k - 1];
+      }
+    }
+  }
+
+  /// Fills the reach table of `name`, last token first; each row costs O(name length) (literals and
+  /// alternatives: O(name length + their text)).
+  void fill(reach_table& reach, std::string_view name) const {
+    const std::size_t n = name.size();
+    reach.set(tokens_.size(), n);
+    const auto dot = [&](std::size_t p) { return p < n && name[p] == '.'; };
+    for (std::size_t ti = tokens_.size(); ti-- > 0;) {
+      const token& t = tokens_[ti];
+      const std::size_t next = ti + 1;
+      const auto after = [&](std::size_t p, std::size_t len) { return p + len <= n && reach.get(next, p + len); };
+      switch (t.kind) {
+        case token_kind::literal:
+          occurrences(name, t.text, t.borders.front(), [&](std::size_t p) {
+            if (after(p, t.text.size())) reach.set(ti, p);
+          });
+          break;
+        case token_kind::alternatives:
+          for (std::size_t k = 0; k < t.alternatives.size(); ++k)
+            occurrences(name, t.alternatives[k], t.borders[k], [&](std::size_t p) {
+              if (after(p, t.alternatives[k].size())) reach.set(ti, p);
+            });
+          break;
+        case token_kind::star:  // any run without a dot
+          for (std::size_t p = n + 1; p-- > 0;)
+            if (reach.get(next, p) || (p < n && name[p] != '.' && reach.get(ti, p + 1))) reach.set(ti, p);
+          break;
+        case token_kind::joint:  // 1..9 digits, no leading zero, below the set's size
+          for (std::size_t p = 0; p < n; ++p) {
+            span_capture cap;
+            for (std::size_t len = 1; len <= 9 && p + len <= n; ++len)
+              if (after(p, len) && accepts(t, name.substr(p, len), p, cap)) {
+                reach.set(ti, p);
+                break;
+              }
+          }
+          break;
+        case token_kind::globstar: {
+          // Scanning down, `later` holds for p+1 and p+2 whether some span end at or after there fits
+          // the token's closing dot ("x.y." ends after a dot; ".x.y" may end anywhere).
+          bool later1 = false, later2 = false;
+          for (std::size_t p = n + 1; p-- > 0;) {
+            bool ok = false, here = false;
+            if (t.lead_dot && t.trail_dot) {  // "." or ".x.y.": ends right after a dot
+              ok = dot(p) && (reach.get(next, p + 1) || later2);
+              here = dot(p) && reach.get(next, p + 1);
+            } else if (t.lead_dot) {  // "" or ".x.y"
+              ok = reach.get(next, p) || (dot(p) && later2);
+              here = reach.get(next, p);
+            } else if (t.trail_dot) {  // "" or "x.y."
+              ok = reach.get(next, p) || later2;
+              here = p > 0 && name[p - 1] == '.' && reach.get(next, p);
+            } else {  // any characters
+              ok = reach.get(next, p) || (p < n && reach.get(ti, p + 1));
+            }
+            if (ok) reach.set(ti, p);
+            later2 = later1;
+            later1 = later1 || here;
+          }
+          break;
+        }
+      }
+    }
+  }
+
+  /// Token `ti` of a match that reaches the end from `pos`: takes its first choice that still can
+  /// (recording its capture in `caps`) and returns where the next token starts.
+  std::size_t take(std::size_t ti, std::string_view name, std::size_t pos, const reach_table& reach,
+                   span_capture* caps) const {
+    const token& t = tokens_[ti];
+    const std::string_view rest = name.substr(pos);
+    if (t.kind == token_kind::literal) return pos + t.text.size();
+    span_capture& cap = caps[t.slot];
+    if (t.kind == token_kind::alternatives) {
+      for (const auto& alt : t.alternatives)
+        if (rest.substr(0, alt.size()) == alt && reach.get(ti + 1, pos + alt.size())) {
+          cap = span_capture{pos, pos, alt.size(), ti, false, 0};
+          return pos + alt.size();
+        }
+      return name.size();  // not reached: reach.get(ti, pos) holds
+    }
+    // Variable-length wildcard: longest first (greedy).
+    std::size_t max_len = rest.size();
+    if (t.kind == token_kind::star) {
+      max_len = std::min(max_len, rest.find('.'));
+    } else if (t.kind == token_kind::joint) {  // only digits can match (at most 9 of them)
+      max_len = std::min<std::size_t>(max_len, 9);
+    }
+    for (std::size_t len = max_len + 1; len-- > 0;) {
+      cap = span_capture{pos, pos, 0, ti, false, 0};
+      if (reach.get(ti + 1, pos + len) && accepts(t, rest.substr(0, len), pos, cap)) return pos + len;
+    }
+    return name.size();  // not reached: reach.get(ti, pos) holds
   }
 
   /// alternatives_ and each alternatives token's first index in it, from the tokens and the text.
@@ -309,7 +464,8 @@ private:
         case token_kind::joint: min_size_ += 1; break;
       }
       if (t.kind != token_kind::literal) t.slot = slot++;
-      if (t.kind != token_kind::literal && t.kind != token_kind::alternatives) ++variable_tokens_;
+      if (t.kind == token_kind::literal) t.borders = {borders_of(t.text)};
+      for (const auto& a : t.alternatives) t.borders.push_back(borders_of(a));
     }
     if (captures_ > max_wildcards)
       throw pattern_syntax_error(
@@ -323,12 +479,13 @@ private:
     return s.size() == 1 || s[0] != '0';
   }
 
-  // Can token `t` match exactly `s` (which starts at `at` in the name)? Fills `cap`.
+  // Can token `t` match exactly `s` (which starts at `at` in the name)? Fills `cap`. O(1) but for
+  // `<set>` (at most 9 digits); a star's `s` is never longer than the run before the next dot.
   static bool accepts(const token& t, std::string_view s, std::size_t at, span_capture& cap) {
     cap.begin = at;
     cap.size = s.size();
     switch (t.kind) {
-      case token_kind::star: return s.find('.') == std::string_view::npos;
+      case token_kind::star: return true;  // `s` holds no dot: the caller stops at the first
       case token_kind::globstar: {
         if (t.lead_dot && t.trail_dot) {  // ".**." : "." or ".x.y."
           if (s == ".")
@@ -367,54 +524,6 @@ private:
     }
   }
 
-  bool match_from(std::size_t ti, std::string_view name, std::size_t pos, span_capture* caps,
-                  std::vector<bool>* failed) const {
-    if (ti == tokens_.size()) return pos == name.size();
-    const token& t = tokens_[ti];
-    const std::string_view rest = name.substr(pos);
-    if (t.kind == token_kind::literal) {
-      if (rest.substr(0, t.text.size()) != t.text) return false;
-      return match_from(ti + 1, name, pos + t.text.size(), caps, failed);
-    }
-    const std::size_t memo = ti * (name.size() + 1) + pos;
-    if (failed && (*failed)[memo]) return false;
-    if (t.kind == token_kind::alternatives) {
-      for (const auto& alt : t.alternatives) {
-        if (rest.substr(0, alt.size()) != alt) continue;
-        span_capture& cap = caps[t.slot];
-        cap = span_capture{pos, pos, alt.size(), ti, false, 0};
-        if (match_from(ti + 1, name, pos + alt.size(), caps, failed)) return true;
-      }
-      if (failed) (*failed)[memo] = true;
-      return false;
-    }
-    // Variable-length wildcard: longest first (greedy), backtracking to shorter.
-    std::size_t max_len = rest.size();
-    if (t.kind == token_kind::star) {
-      const std::size_t dot = rest.find('.');
-      if (dot != std::string_view::npos) max_len = dot;
-    } else if (t.kind == token_kind::joint) {  // only digits can match (at most 9 of them)
-      std::size_t digits = 0;
-      while (digits < rest.size() && digits < 10 && rest[digits] >= '0' && rest[digits] <= '9') ++digits;
-      max_len = digits;
-    }
-    for (std::size_t len = max_len + 1; len-- > 0;) {
-      // The next literal token, if any, must follow right where this wildcard ends.
-      if (ti + 1 < tokens_.size() && tokens_[ti + 1].kind == token_kind::literal) {
-        const std::string& lit = tokens_[ti + 1].text;
-        if (name.substr(pos + len, lit.size()) != lit) continue;
-      } else if (ti + 1 == tokens_.size() && len != rest.size()) {
-        continue;
-      }
-      span_capture& cap = caps[t.slot];
-      cap = span_capture{pos, pos, 0, ti, false, 0};
-      if (!accepts(t, rest.substr(0, len), pos, cap)) continue;
-      if (match_from(ti + 1, name, pos + len, caps, failed)) return true;
-    }
-    if (failed) (*failed)[memo] = true;
-    return false;
-  }
-
   std::string text_;
   std::vector<token> tokens_;
   std::vector<alternative> alternatives_;  // every {a,b} alternative, in order
@@ -422,8 +531,7 @@ private:
   std::string suffix_;        // the last literal token, when the pattern ends with one (and has others)
   std::size_t min_size_ = 0;  // no shorter name can match
   std::size_t captures_ = 0;
-  std::size_t variable_tokens_ = 0;                  // *, ** and <set> tokens
-  static constexpr std::size_t max_wildcards = 256;  // bounds match recursion depth
+  static constexpr std::size_t max_wildcards = 256;  // bounds a match's reach table (tokens x length bits)
 };
 
 }  // namespace graft::rules

@@ -68,13 +68,10 @@ private:
       if (const joint_set* prior = out_.find_set(js->name.text))
         throw rules_error(where, "joint set '" + js->name.text + "' is already defined at " + prior->where.str());
       joint_set set{js->name.text, {}, where};
-      std::unordered_set<std::string_view> seen;  // not set.index_of(): quadratic in the set's size
-      for (const auto& member : js->members) {
-        if (!seen.insert(member.text).second)
+      for (const auto& member : js->members)
+        if (!set.add(member.text))
           throw rules_error(at(f, member.offset),
                             "joint '" + member.text + "' appears twice in set '" + set.name + "'");
-        set.joints.push_back(member.text);
-      }
       out_.joint_sets.push_back(std::move(set));
     }
   }
