@@ -64,9 +64,8 @@ std::string zip_bytes(const std::vector<std::pair<std::string, std::string>>& re
 /// the source records `code`.
 std::vector<std::pair<std::string, std::string>> script_records(
     const std::string& pkl, const std::vector<std::pair<std::string, std::string>>& code) {
-  std::vector<std::pair<std::string, std::string>> r = {{"archive/data.pkl", pkl},
-                                                        {"archive/constants.pkl", "\x80\x02)."s},
-                                                        {"archive/data/0", std::string(16, '\0')}};
+  std::vector<std::pair<std::string, std::string>> r = {
+      {"archive/data.pkl", pkl}, {"archive/constants.pkl", "\x80\x02)."s}, {"archive/data/0", std::string(16, '\0')}};
   for (const auto& c : code) r.push_back({"archive/code/" + c.first, c.second});
   r.push_back({"archive/version", "3\n"});
   return r;
@@ -103,8 +102,9 @@ TEST_CASE("security budgets: a real-looking header of 20,000 tensors stays withi
   std::string h = "{";
   std::string data;
   for (int i = 0; i < 20000; ++i) {
-    h += (i ? ",\"" : "\"") + ("model.layers." + std::to_string(i) + ".w") + "\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[" +
-         std::to_string(4 * i) + "," + std::to_string(4 * i + 4) + "]}";
+    h += (i ? ",\"" : "\"") + ("model.layers." + std::to_string(i) + ".w") +
+         "\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[" + std::to_string(4 * i) + "," +
+         std::to_string(4 * i + 4) + "]}";
     data += std::string(4, '\0');
   }
   const auto ck = read_checkpoint(safetensors(h + "}", data));
@@ -199,6 +199,7 @@ TEST_CASE("security budgets: TorchScript sources inflating past max_script_sourc
   CHECK_THROWS_WITH(read_checkpoint(path), Contains(path + ": TorchScript sources inflate to more than"));
   // 15 of them are read (once each)
   std::string zip15 = zip_bytes(script_records(module_of(state), {code.begin(), code.begin() + 15}));
-  for (int i = 0; i < 15; ++i) security_test::set_deflated(zip15, "archive/code/" + code[static_cast<std::size_t>(i)].first, size, crc);
+  for (int i = 0; i < 15; ++i)
+    security_test::set_deflated(zip15, "archive/code/" + code[static_cast<std::size_t>(i)].first, size, crc);
   CHECK_NOTHROW(read_checkpoint(save(zip15, ".pt")));
 }

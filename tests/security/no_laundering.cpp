@@ -49,7 +49,8 @@ std::string save(const std::string& bytes, const std::string& ext) {
 /// A torch.save zip holding {"w": 4 floats of storage 0, "v": floats 1..2 of storage 0}, storage 0's
 /// CRC-32 declared as `crc` (or honestly when `lie` is false).
 std::string pth(bool lie) {
-  const std::string pkl = "\x80\x02}(" + str("w") + tensor("0", 4, {4}, {1}) + str("v") + tensor("0", 4, {2}, {1}, 1) + "u.";
+  const std::string pkl =
+      "\x80\x02}(" + str("w") + tensor("0", 4, {4}, {1}) + str("v") + tensor("0", 4, {2}, {1}, 1) + "u.";
   const auto path = scratch_file(".pth").string();
   std::FILE* f = std::fopen(path.c_str(), "w+b");
   REQUIRE(f != nullptr);

@@ -37,9 +37,9 @@ struct pickled_checkpoint {
   std::unordered_map<std::string, byte_span> storages;  ///< storage key → bytes (whole root storage)
   /// Zip archives: storage key → its record and declared CRC-32, checked when the bytes are first copied.
   std::unordered_map<std::string, std::shared_ptr<const source_crc>> sources;
-  std::shared_ptr<const void> owner;                    ///< keeps the storages' bytes alive
-  bool torchscript = false;                             ///< a torch.jit.save archive
-  script_members script;                                ///< TorchScript only: declared parameters and buffers
+  std::shared_ptr<const void> owner;  ///< keeps the storages' bytes alive
+  bool torchscript = false;           ///< a torch.jit.save archive
+  script_members script;              ///< TorchScript only: declared parameters and buffers
 
   /// TorchScript only: the role of attribute `name` of an object of class `cls`.
   tensor_role script_role(const std::string& cls, const std::string& name) const { return script.role(cls, name); }
@@ -128,8 +128,8 @@ inline pickled_checkpoint read_pth_zip(std::shared_ptr<const mapped_file> file) 
       throw checkpoint_error(path + ": storage record " + quote_name(prefix + "data/" + s.key) +
                              " is missing from the archive");
     check_storage_size(path, s, e->size);
-    auto source = std::make_shared<const source_crc>(path + ": zip: entry " + quote_name(e->name), zip.bytes(*e),
-                                                     e->crc32, file);
+    auto source =
+        std::make_shared<const source_crc>(path + ": zip: entry " + quote_name(e->name), zip.bytes(*e), e->crc32, file);
     if (swapped) {
       source->check();  // the swapped copy is made now, from every byte
       out.storages.emplace(s.key, swap_storage(*swapped, s, zip.bytes(*e)));

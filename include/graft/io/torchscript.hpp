@@ -123,8 +123,9 @@ inline script_members read_script_members(const zip_reader& zip, const std::stri
     const zip_entry* e = zip.find(record);
     if (e == nullptr || e->size > max_script_record) continue;
     if (e->size > max_script_sources - inflated)
-      throw checkpoint_error(label + ": TorchScript sources inflate to more than " + std::to_string(max_script_sources) +
-                             " bytes (the limit, max_script_sources), at record " + detail::quote_name(record));
+      throw checkpoint_error(label + ": TorchScript sources inflate to more than " +
+                             std::to_string(max_script_sources) + " bytes (the limit, max_script_sources), at record " +
+                             detail::quote_name(record));
     inflated += static_cast<std::size_t>(e->size);
     std::string src;
     try {

@@ -62,15 +62,17 @@ struct json_budget_error : json_error {
 /// memory_factor bytes per byte of the text plus memory_floor. A real safetensors header builds
 /// about 10x its size; a header of nothing but `0,` array items, 44x.
 struct json_limits {
-  std::size_t max_depth = 64;                       ///< deepest nesting of arrays and objects
-  std::size_t memory_factor = 32;                   ///< budget bytes per byte of text
+  std::size_t max_depth = 64;                        ///< deepest nesting of arrays and objects
+  std::size_t memory_factor = 32;                    ///< budget bytes per byte of text
   std::size_t memory_floor = std::size_t{16} << 20;  ///< budget bytes granted to any text
 };
 
 class json_parser {
 public:
   explicit json_parser(std::string_view s, const json_limits& limits = {})
-      : s_(s), max_depth_(limits.max_depth), budget_(scaled_budget(s.size(), limits.memory_factor, limits.memory_floor)) {}
+      : s_(s),
+        max_depth_(limits.max_depth),
+        budget_(scaled_budget(s.size(), limits.memory_factor, limits.memory_floor)) {}
 
   json parse() {
     json v = value(0);
@@ -124,8 +126,8 @@ private:
       v.k = json::kind::object;
       if (eat('}')) return v;
       // member indexes, hashed by key: linear in the members however many there are
-      std::unordered_set<std::size_t, member_key_hash, member_key_equal> keys(
-          8, member_key_hash{&v.members}, member_key_equal{&v.members});
+      std::unordered_set<std::size_t, member_key_hash, member_key_equal> keys(8, member_key_hash{&v.members},
+                                                                              member_key_equal{&v.members});
       do {
         ws();
         if (i_ >= s_.size() || s_[i_] != '"') fail("expected a string key");

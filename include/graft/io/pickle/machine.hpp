@@ -434,8 +434,9 @@ private:
   std::vector<value*> stack_;
   std::vector<std::size_t> marks_;
   detail::pickle_memo memo_;
-  std::unordered_map<const value*, std::unordered_map<std::size_t, std::size_t>> dict_index_;  ///< dict → key id → entry
-  std::unordered_map<const value*, std::size_t> key_ids_;    ///< string key value → key id
+  std::unordered_map<const value*, std::unordered_map<std::size_t, std::size_t>>
+      dict_index_;                                          ///< dict → key id → entry
+  std::unordered_map<const value*, std::size_t> key_ids_;   ///< string key value → key id
   std::unordered_map<std::string, std::size_t> key_texts_;  ///< key text → key id
 };
 
