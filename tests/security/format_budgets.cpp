@@ -34,7 +34,7 @@ namespace {
 int counter = 0;
 
 std::string save(const std::string& bytes, const std::string& ext) {
-  const auto p = security_test::scratch_root("budgets") / ("f" + std::to_string(++counter) + ext);
+  const auto p = security_test::scratch_root("budgets") / ("budgets-" + std::to_string(++counter) + ext);
   std::filesystem::create_directories(p.parent_path());
   std::ofstream(p, std::ios::binary).write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
   return p.string();

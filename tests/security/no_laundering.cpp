@@ -35,7 +35,7 @@ namespace {
 int counter = 0;
 
 fs::path scratch_file(const std::string& ext) {
-  const auto p = security_test::scratch_root("laundering") / ("f" + std::to_string(++counter) + ext);
+  const auto p = security_test::scratch_root("laundering") / ("laundering-" + std::to_string(++counter) + ext);
   fs::create_directories(p.parent_path());
   return p;
 }
