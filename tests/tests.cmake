@@ -47,6 +47,8 @@ graft_add_test(test_security LABELS security SOURCES  # one file per feature, on
   security/expanded_tensors.cpp
   security/rules_bounds.cpp
   security/linear_time.cpp
+  security/format_budgets.cpp
+  security/no_laundering.cpp
 )
 graft_add_test(test_fuzz SOURCES fuzz/replay.cpp LABELS fuzz)
 if(TARGET graft_cli)

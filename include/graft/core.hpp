@@ -46,6 +46,7 @@
 #include <graft/io/atomic_file.hpp>
 #include <graft/io/byte_span.hpp>
 #include <graft/io/checkpoint.hpp>
+#include <graft/io/crc32.hpp>
 #include <graft/io/format.hpp>
 #include <graft/io/manifest.hpp>
 #include <graft/io/mapped_file.hpp>
@@ -61,6 +62,7 @@
 #include <graft/io/safetensors.hpp>
 #include <graft/io/shapes.hpp>
 #include <graft/io/sharded.hpp>
+#include <graft/io/source_crc.hpp>
 #include <graft/io/tensor_record.hpp>
 #include <graft/io/torchscript.hpp>
 #include <graft/io/zip.hpp>

@@ -2,6 +2,7 @@
 /// \file
 /// Name/shape manifests (`.tsv`: name, dtype, shape, param|buffer): a checkpoint's header without data.
 
+#include <graft/detail/utf8.hpp>
 #include <graft/error.hpp>
 #include <graft/tensor_meta.hpp>
 
@@ -51,6 +52,7 @@ inline tensor_set parse_manifest(std::string_view text, const std::string& origi
     tensor_meta t;
     t.name = std::string(fields[0]);
     if (t.name.empty()) fail("empty tensor name");
+    if (auto problem = graft::detail::utf8_problem("tensor name", t.name); !problem.empty()) fail(problem);
     if (!seen.insert(t.name).second) fail("tensor '" + t.name + "' is listed twice");
     auto type = parse_dtype(fields[1]);
     if (!type) fail("unknown dtype '" + std::string(fields[1]) + "' for '" + t.name + "'");

@@ -13,6 +13,7 @@
 #include <graft/io/mapped_file.hpp>
 #include <graft/io/pickle.hpp>
 #include <graft/io/pth_writer.hpp>
+#include <graft/io/source_crc.hpp>
 #include <graft/io/tensor_record.hpp>
 #include <graft/io/torchscript.hpp>
 #include <graft/io/zip.hpp>
@@ -23,6 +24,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 namespace graft::io {
@@ -33,9 +35,11 @@ struct pickled_checkpoint {
   std::string format;                                   ///< "pth-zip", "pth-legacy" or "torchscript"
   pickle_document doc;                                  ///< the unpickled object
   std::unordered_map<std::string, byte_span> storages;  ///< storage key → bytes (whole root storage)
-  std::shared_ptr<const void> owner;                    ///< keeps the storages' bytes alive
-  bool torchscript = false;                             ///< a torch.jit.save archive
-  script_members script;                                ///< TorchScript only: declared parameters and buffers
+  /// Zip archives: storage key → its record and declared CRC-32, checked when the bytes are first copied.
+  std::unordered_map<std::string, std::shared_ptr<const source_crc>> sources;
+  std::shared_ptr<const void> owner;  ///< keeps the storages' bytes alive
+  bool torchscript = false;           ///< a torch.jit.save archive
+  script_members script;              ///< TorchScript only: declared parameters and buffers
 
   /// TorchScript only: the role of attribute `name` of an object of class `cls`.
   tensor_role script_role(const std::string& cls, const std::string& name) const { return script.role(cls, name); }
@@ -65,6 +69,7 @@ struct pickled_checkpoint {
     r.storage_offset = t.storage_offset;
     r.storage = bytes;
     r.owner = owner;
+    if (auto source = sources.find(s.key); source != sources.end()) r.source = source->second;
     validate_record(r, path);
     return r;
   }
@@ -123,11 +128,21 @@ inline pickled_checkpoint read_pth_zip(std::shared_ptr<const mapped_file> file) 
       throw checkpoint_error(path + ": storage record " + quote_name(prefix + "data/" + s.key) +
                              " is missing from the archive");
     check_storage_size(path, s, e->size);
-    out.storages.emplace(s.key, swapped ? swap_storage(*swapped, s, zip.bytes(*e)) : zip.bytes(*e));
+    auto source =
+        std::make_shared<const source_crc>(path + ": zip: entry " + quote_name(e->name), zip.bytes(*e), e->crc32, file);
+    if (swapped) {
+      source->check();  // the swapped copy is made now, from every byte
+      out.storages.emplace(s.key, swap_storage(*swapped, s, zip.bytes(*e)));
+    } else {
+      out.storages.emplace(s.key, zip.bytes(*e));
+      out.sources.emplace(s.key, std::move(source));
+    }
   }
-  if (torchscript)
-    for (const pickle_value* o : out.doc.objects())
-      if (!out.script.classes.count(o->text)) read_script_members(zip, prefix, o->text, out.script);
+  if (torchscript) {
+    std::unordered_set<std::string_view> classes;
+    for (const pickle_value* o : out.doc.objects()) classes.insert(o->text);
+    out.script = read_script_members(zip, prefix, classes, path);
+  }
   if (swapped) swapped->file = std::move(file);
   out.owner = swapped ? std::shared_ptr<const void>(std::move(swapped)) : std::move(file);
   return out;

@@ -137,10 +137,12 @@ inline void write_pth(const std::string& path, const std::vector<tensor_record>&
   for (std::size_t k = 0; k < slots.size(); ++k) {
     const auto& r = records[slots[k].record];
     zip.begin_entry(pre + "data/" + std::to_string(k), slot_bytes(slots[k]));
-    if (slots[k].as_saved)
+    if (slots[k].as_saved) {
+      r.check_source();  // the source record's CRC-32, as every copied byte
       zip.write(r.storage.data, slot_bytes(slots[k]));
-    else
+    } else {
       r.write_contiguous(buf, [&](const std::byte* bytes, std::size_t n) { zip.write(bytes, n); });
+    }
     zip.end_entry();
   }
   zip.add(pre + "version", "3\n", 2);

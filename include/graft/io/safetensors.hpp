@@ -59,6 +59,8 @@ inline safetensors_contents read_safetensors(std::shared_ptr<const mapped_file> 
   detail::json header;
   try {
     header = detail::parse_json(detail::as_chars(file->data() + 8, static_cast<std::size_t>(hlen)));
+  } catch (const detail::json_budget_error& e) {
+    fail(std::string("header of ") + std::to_string(hlen) + " bytes refused: " + e.what());
   } catch (const detail::json_error& e) {
     fail(std::string("malformed JSON header: ") + e.what());
   }

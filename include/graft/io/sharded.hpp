@@ -101,6 +101,8 @@ inline checkpoint detail::read_sharded_safetensors(const format_probe& probe, co
   json doc;
   try {
     doc = parse_json(as_chars(index->data(), index->size()));
+  } catch (const json_budget_error& e) {
+    fail(std::string("index of ") + std::to_string(index->size()) + " bytes refused: " + e.what());
   } catch (const json_error& e) {
     fail(std::string("malformed JSON: ") + e.what());
   }

@@ -2,9 +2,11 @@
 /// \file
 /// tensor_record: a named tensor's description plus a zero-copy view of its bytes in a checkpoint.
 
+#include <graft/detail/utf8.hpp>
 #include <graft/error.hpp>
 #include <graft/io/byte_span.hpp>
 #include <graft/io/detail/bytes.hpp>
+#include <graft/io/source_crc.hpp>
 #include <graft/tensor_meta.hpp>
 
 #include <algorithm>
@@ -28,6 +30,9 @@ struct tensor_record : tensor_meta {
   std::int64_t storage_offset = 0;    ///< first element's index in the storage
   byte_span storage;                  ///< the whole storage's bytes (shared by views of one storage)
   std::shared_ptr<const void> owner;  ///< keeps `storage` valid
+  /// The CRC-checked record `storage` was read from (a torch.save zip's data/<key>), or null: checked
+  /// when the bytes are first copied (copy_contiguous, write_contiguous, check_source).
+  std::shared_ptr<const source_crc> source;
 
   /// Number of elements.
   std::int64_t numel() const noexcept { return graft::numel(shape); }
@@ -55,10 +60,15 @@ struct tensor_record : tensor_meta {
   const std::byte* first() const noexcept {
     return storage.data + static_cast<std::size_t>(storage_offset) * dtype_size(type);
   }
-  /// Copies the elements in C order into `out` (nbytes() bytes).
+  /// Checks the source record's CRC-32 (once per record; a no-op without `source`): before the bytes are used.
+  void check_source() const {
+    if (source) source->check();
+  }
+  /// Copies the elements in C order into `out` (nbytes() bytes), after check_source().
   void copy_contiguous(std::byte* out) const {
     const std::size_t es = dtype_size(type);
     if (numel() == 0) return;
+    check_source();
     if (is_contiguous()) {
       std::memcpy(out, first(), nbytes());
       return;
@@ -67,10 +77,25 @@ struct tensor_record : tensor_meta {
   }
   /// Passes the elements in C order to `write(const std::byte*, std::size_t)`: the tensor's own bytes
   /// when contiguous, else copies made in `scratch`, at most 1 MiB at a time (an expanded, stride-0
-  /// tensor of any size is streamed, never materialised whole).
+  /// tensor of any size is streamed, never materialised whole). The source record's CRC-32 is checked
+  /// first (check_source), or, when the tensor is that whole record, as the bytes stream (no extra pass):
+  /// then a mismatch throws after the last write, before the caller commits its output.
   template <class Write>
   void write_contiguous(std::vector<std::byte>& scratch, Write&& write) const {
     check_materialisable();
+    if (numel() == 0) return;
+    if (source && !source->checked() && is_whole_source()) {
+      constexpr std::size_t chunk = std::size_t{1} << 20;
+      std::uint32_t crc = 0;
+      for (std::size_t at = 0, n = nbytes(); at < n; at += chunk) {
+        const std::size_t len = std::min(chunk, n - at);
+        crc = crc32_update(crc, first() + at, len);
+        write(first() + at, len);
+      }
+      source->expect(crc);
+      return;
+    }
+    check_source();
     if (is_contiguous()) {
       write(first(), nbytes());
       return;
@@ -98,6 +123,10 @@ struct tensor_record : tensor_meta {
   }
 
 private:
+  /// True when the tensor's C-order bytes are exactly its source record's bytes.
+  bool is_whole_source() const noexcept {
+    return is_contiguous() && first() == source->bytes().data && nbytes() == source->bytes().size;
+  }
   /// Calls f(k, element) for each element in C order (k counts from 0).
   template <class F>
   void for_each_element(F&& f) const {
@@ -143,9 +172,11 @@ inline void tensor_record::check_materialisable(const std::string& label) const 
                          "(storage and strides as saved) but does not convert, reorder or write it to safetensors");
 }
 
-/// Throws checkpoint_error (prefixed by `label`) unless the record's shape, strides and offset are
-/// sane and every element lies inside its storage bytes.
+/// Throws checkpoint_error (prefixed by `label`) unless the record's name is valid UTF-8, its shape,
+/// strides and offset are sane and every element lies inside its storage bytes.
 inline void validate_record(const tensor_record& r, const std::string& label) {
+  if (auto problem = graft::detail::utf8_problem("tensor name", r.name); !problem.empty())
+    throw checkpoint_error(label + ": " + problem + "; names must be UTF-8 (PyTorch cannot load others)");
   auto bad = [&](const std::string& what) {
     throw checkpoint_error(label + ": tensor " + detail::quote_name(r.name) + ": " + what);
   };

@@ -76,9 +76,11 @@ inline std::optional<dtype> from_scalar_type(at::ScalarType t) noexcept {
 
 /// A CPU tensor viewing the record's bytes without copying (same shape, strides and dtype); the
 /// record's owner (the mapped file) stays alive as long as the tensor's storage does. The pages are
-/// private copy-on-write: modifying the tensor in place never changes the file.
+/// private copy-on-write: modifying the tensor in place never changes the file. The source record's
+/// CRC-32 is checked first (once per record: tensor_record::check_source).
 inline at::Tensor to_tensor(const io::tensor_record& r) {
   io::validate_record(r, "tensor record");
+  r.check_source();
   if (!scalar_type_of(r.type))
     throw usage_error("tensor " + io::detail::quote_name(r.name) + ": " + libtorch_lacks(r.type));
   auto owner = r.owner;

@@ -1,8 +1,12 @@
 #pragma once
 /// \file
-/// A small strict JSON parser for safetensors headers (internal); the escaper is graft/detail/text.hpp.
+/// A small strict JSON parser for safetensors headers and indexes (internal): strings must be valid
+/// UTF-8, keys unique (checked by hashing), nesting bounded, and what it builds is charged against a
+/// memory budget (json_limits). The escaper is graft/detail/text.hpp.
 
 #include <graft/detail/text.hpp>
+#include <graft/detail/utf8.hpp>
+#include <graft/io/detail/budget.hpp>
 
 #include <cstdint>
 #include <memory>
@@ -10,6 +14,7 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <unordered_set>
 #include <utility>
 #include <vector>
 
@@ -48,9 +53,26 @@ struct json_error : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+/// Thrown by parse_json when the document would build more than its memory budget.
+struct json_budget_error : json_error {
+  using json_error::json_error;
+};
+
+/// Limits of parse_json. What it builds (value nodes, object members, string bytes) may take at most
+/// memory_factor bytes per byte of the text plus memory_floor. A real safetensors header builds
+/// about 10x its size; a header of nothing but `0,` array items, 44x.
+struct json_limits {
+  std::size_t max_depth = 64;                        ///< deepest nesting of arrays and objects
+  std::size_t memory_factor = 32;                    ///< budget bytes per byte of text
+  std::size_t memory_floor = std::size_t{16} << 20;  ///< budget bytes granted to any text
+};
+
 class json_parser {
 public:
-  explicit json_parser(std::string_view s, std::size_t max_depth = 64) : s_(s), max_depth_(max_depth) {}
+  explicit json_parser(std::string_view s, const json_limits& limits = {})
+      : s_(s),
+        max_depth_(limits.max_depth),
+        budget_(scaled_budget(s.size(), limits.memory_factor, limits.memory_floor)) {}
 
   json parse() {
     json v = value(0);
@@ -61,6 +83,24 @@ public:
 
 private:
   [[noreturn]] void fail(const std::string& what) const { throw json_error(what + " at offset " + std::to_string(i_)); }
+  /// Charges `n` bytes of what is built against the budget.
+  void charge(std::size_t n) {
+    if (n > budget_ - charged_)
+      throw json_budget_error("the parsed JSON needs more than " + std::to_string(budget_) +
+                              " bytes (the memory budget: json_limits::memory_factor x the text's size + "
+                              "memory_floor) at offset " +
+                              std::to_string(i_));
+    charged_ += n;
+  }
+  /// Hashes the key of member `i` of the object being parsed, for the duplicate check.
+  struct member_key_hash {
+    const std::vector<std::pair<std::string, json>>* members;
+    std::size_t operator()(std::size_t i) const noexcept { return std::hash<std::string>{}((*members)[i].first); }
+  };
+  struct member_key_equal {
+    const std::vector<std::pair<std::string, json>>* members;
+    bool operator()(std::size_t a, std::size_t b) const noexcept { return (*members)[a].first == (*members)[b].first; }
+  };
   void ws() {
     while (i_ < s_.size() && (s_[i_] == ' ' || s_[i_] == '\t' || s_[i_] == '\n' || s_[i_] == '\r')) ++i_;
   }
@@ -85,22 +125,28 @@ private:
       ++i_;
       v.k = json::kind::object;
       if (eat('}')) return v;
+      // member indexes, hashed by key: linear in the members however many there are
+      std::unordered_set<std::size_t, member_key_hash, member_key_equal> keys(8, member_key_hash{&v.members},
+                                                                              member_key_equal{&v.members});
       do {
         ws();
         if (i_ >= s_.size() || s_[i_] != '"') fail("expected a string key");
         std::string key = string();
-        for (const auto& m : v.members)
-          if (m.first == key) fail("duplicate key \"" + key + "\"");
         expect(':');
+        charge(sizeof(v.members[0]) + 4 * sizeof(void*));  // the member and its node in `keys`
         v.members.emplace_back(std::move(key), value(depth + 1));
+        if (!keys.insert(v.members.size() - 1).second)
+          fail("duplicate key " + graft::detail::quote_bytes(v.members.back().first));
       } while (eat(','));
       expect('}');
     } else if (c == '[') {
       ++i_;
       v.k = json::kind::array;
       if (eat(']')) return v;
-      do v.items.push_back(value(depth + 1));
-      while (eat(','));
+      do {
+        charge(sizeof(json));
+        v.items.push_back(value(depth + 1));
+      } while (eat(','));
       expect(']');
     } else if (c == '"') {
       v.k = json::kind::string;
@@ -134,6 +180,7 @@ private:
         digits();
       }
       v.text.assign(s_.substr(b, i_ - b));
+      charge(v.text.size());
     } else {
       fail(std::string("unexpected character '") + c + "'");
     }
@@ -179,7 +226,12 @@ private:
     for (;;) {
       if (i_ >= s_.size()) fail("unterminated string");
       char c = s_[i_++];
-      if (c == '"') return out;
+      if (c == '"') {
+        charge(out.size());
+        const std::string bad = graft::detail::utf8_problem("string", out);
+        if (!bad.empty()) fail(bad);
+        return out;
+      }
       if (static_cast<unsigned char>(c) < 0x20) fail("control character in string");
       if (c != '\\') {
         out += c;
@@ -217,11 +269,13 @@ private:
 
   std::string_view s_;
   std::size_t max_depth_;
+  std::size_t budget_;
+  std::size_t charged_ = 0;
   std::size_t i_ = 0;
 };
 
-/// Parses a JSON document; throws json_error.
-inline json parse_json(std::string_view s) { return json_parser(s).parse(); }
+/// Parses a JSON document within `limits`; throws json_error (json_budget_error beyond the budget).
+inline json parse_json(std::string_view s, const json_limits& limits = {}) { return json_parser(s, limits).parse(); }
 
 using graft::detail::json_quote;
 

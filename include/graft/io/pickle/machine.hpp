@@ -10,6 +10,7 @@
 #include <graft/detail/text.hpp>
 #include <graft/error.hpp>
 #include <graft/io/byte_span.hpp>
+#include <graft/io/detail/budget.hpp>
 #include <graft/io/detail/bytes.hpp>
 #include <graft/io/pickle/memo.hpp>
 #include <graft/io/pickle/opcodes.hpp>
@@ -63,17 +64,15 @@ public:
     marks_.clear();
     memo_.clear();
     dict_index_.clear();
+    key_ids_.clear();
+    key_texts_.clear();
     value* root = run();
     return b_.finish(root, static_cast<std::size_t>(p_ - begin_));
   }
 
   /// The bytes a pickle of `size` bytes may build (saturating).
   static std::size_t memory_budget(std::size_t size, const unpickle_options& o) noexcept {
-    std::size_t scaled = 0, total = 0;
-    if (__builtin_mul_overflow(size, o.memory_factor, &scaled) ||
-        __builtin_add_overflow(scaled, o.memory_floor, &total))
-      return ~std::size_t{0};
-    return total;
+    return detail::scaled_budget(size, o.memory_factor, o.memory_floor);
   }
 
 private:
@@ -221,16 +220,26 @@ private:
     for (std::size_t i = 0; i < kv.size(); i += 2) {
       if (kv[i]->kind == kind::string) {
         auto& index = dict_index_[d];
-        auto [it, fresh] = index.emplace(kv[i]->text, d->entries.size());
+        auto [it, fresh] = index.emplace(key_id(kv[i]), d->entries.size());
         if (!fresh) {
           d->entries[it->second].second = kv[i + 1];  // a repeated key replaces the value, as in Python
           continue;
         }
-        b_.charge(detail::pickle_memo::hashed_entry_bytes + kv[i]->text.size());  // the index holds a copy of the key
+        b_.charge(detail::pickle_memo::hashed_entry_bytes);
       }
       b_.charge(sizeof(d->entries[0]));
       d->entries.emplace_back(kv[i], kv[i + 1]);
     }
+  }
+  /// The identity of string key `k`: equal texts share one id. A key value's text is hashed once,
+  /// then found by its address, so setting one long (memoized) key many times costs no re-hashing.
+  std::size_t key_id(const value* k) {
+    auto [by_value, fresh] = key_ids_.emplace(k, 0);
+    if (!fresh) return by_value->second;
+    b_.charge(detail::pickle_memo::hashed_entry_bytes);
+    auto [by_text, new_text] = key_texts_.emplace(k->text, key_texts_.size());
+    if (new_text) b_.charge(detail::pickle_memo::hashed_entry_bytes + k->text.size());  // a copy of the key
+    return by_value->second = by_text->second;
   }
   void appends(value* l, const std::vector<value*>& xs, op o) {
     if (l->kind != kind::list) fail(op_name(o) + " on a " + kind_name(l->kind) + ", not a list");
@@ -425,7 +434,10 @@ private:
   std::vector<value*> stack_;
   std::vector<std::size_t> marks_;
   detail::pickle_memo memo_;
-  std::unordered_map<const value*, std::unordered_map<std::string, std::size_t>> dict_index_;
+  std::unordered_map<const value*, std::unordered_map<std::size_t, std::size_t>>
+      dict_index_;                                          ///< dict → key id → entry
+  std::unordered_map<const value*, std::size_t> key_ids_;   ///< string key value → key id
+  std::unordered_map<std::string, std::size_t> key_texts_;  ///< key text → key id
 };
 
 /// Unpickles one pickle from `bytes` with the restricted unpickler; `label` prefixes error messages.
