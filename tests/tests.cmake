@@ -36,9 +36,12 @@ set_tests_properties(torch_libtorch2 PROPERTIES LABELS torch SKIP_RETURN_CODE 77
 include(${CMAKE_CURRENT_SOURCE_DIR}/packaging/packaging.cmake)  # packaging: install tree, find_package/add_subdirectory consumers, header check, ODR (label packaging)
 # security: hostile checkpoints and rules files, fuzz-corpus replay, CLI promises (exit 2, no output,
 # inputs untouched, no temp files; SIGKILL while writing). See docs/security.md.
-graft_add_test(test_security SOURCES security/hostile_checkpoints.cpp security/hostile_rules.cpp security/hostile_sharded.cpp security/changing_inputs.cpp security/output_files.cpp security/use_chains.cpp security/memory_budgets.cpp LABELS security)
+graft_add_test(test_security SOURCES security/hostile_checkpoints.cpp security/hostile_rules.cpp security/hostile_sharded.cpp security/changing_inputs.cpp security/output_files.cpp security/use_chains.cpp security/memory_budgets.cpp security/safe_output.cpp LABELS security)
 graft_add_test(test_fuzz SOURCES fuzz/replay.cpp LABELS fuzz)
 if(TARGET graft_cli)
   add_test(NAME cli_hostile COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/security/cli_hostile.sh $<TARGET_FILE:graft_cli> ${PROJECT_SOURCE_DIR} ${_graft_make_checkpoint})
   set_tests_properties(cli_hostile PROPERTIES LABELS "cli;security" TIMEOUT 1200)
+  # output safe to print: control bytes escaped, --json UTF-8 JSON, `use` reads *.graft files only
+  add_test(NAME cli_output COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/security/cli_output.sh $<TARGET_FILE:graft_cli> ${PROJECT_SOURCE_DIR})
+  set_tests_properties(cli_output PROPERTIES LABELS "cli;security")
 endif()
