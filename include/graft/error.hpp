@@ -47,7 +47,8 @@ public:
 
 private:
   located_error(source_location where, std::string safe_message, int)
-      : error(printable_text{format(where, safe_message)}), where_(std::move(where)),
+      : error(printable_text{format(where, safe_message)}),
+        where_(std::move(where)),
         message_(std::move(safe_message)) {}
 
   static std::string format(const source_location& where, const std::string& safe_message) {

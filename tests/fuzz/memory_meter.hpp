@@ -20,8 +20,8 @@ inline std::atomic<std::int64_t> peak{0};   ///< the most live since start()
 inline std::atomic<bool> installed{false};  ///< the meter sees allocations (set by the implementation)
 
 inline void allocated(std::size_t n) {
-  const std::int64_t now = live.fetch_add(static_cast<std::int64_t>(n), std::memory_order_relaxed) +
-                           static_cast<std::int64_t>(n);
+  const std::int64_t now =
+      live.fetch_add(static_cast<std::int64_t>(n), std::memory_order_relaxed) + static_cast<std::int64_t>(n);
   std::int64_t seen = peak.load(std::memory_order_relaxed);
   while (now > seen && !peak.compare_exchange_weak(seen, now, std::memory_order_relaxed)) {
   }
@@ -68,8 +68,8 @@ inline const bool hooks_installed = [] {
 }();
 }  // namespace graft_fuzz::meter::detail
 #else
-#include <cstdlib>
 #include <malloc.h>
+#include <cstdlib>
 #include <new>
 
 namespace graft_fuzz::meter::detail {
@@ -79,11 +79,18 @@ inline void* counted(std::size_t n, std::size_t align = 0) {
   if (p != nullptr) allocated(::malloc_usable_size(p));
   return p;
 }
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmismatched-new-delete"  // operator new below allocates with malloc
+#endif
 inline void uncounted(void* p) noexcept {
   if (p == nullptr) return;
   freed(::malloc_usable_size(p));
   std::free(p);
 }
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic pop
+#endif
 inline const bool replaced = (installed = true);
 }  // namespace graft_fuzz::meter::detail
 

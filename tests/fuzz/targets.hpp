@@ -194,7 +194,7 @@ inline void check_printable(const std::string& text, const char* what) {
 /// In-memory records for a manifest's tensors (a byte pattern for values), or none when they would
 /// take more than `max_bytes`.
 inline std::optional<std::vector<graft::io::tensor_record>> records_for(const graft::tensor_set& tensors,
-                                                                         std::size_t max_bytes) {
+                                                                        std::size_t max_bytes) {
   std::vector<graft::io::tensor_record> out;
   std::size_t total = 0;
   for (const auto& t : tensors) {
@@ -269,9 +269,9 @@ inline void run_limited(target_fn fn, const std::uint8_t* data, std::size_t size
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - began).count();
   const std::size_t peak = meter::peak_above(base);
   if (meter::installed && peak > meter::memory_budget(size))
-    throw contract_violation("the input made " + std::to_string(peak) + " heap bytes live at once, over its budget of " +
-                             std::to_string(meter::memory_budget(size)) + " (64 x its " + std::to_string(size) +
-                             " bytes + 64 MiB)");
+    throw contract_violation(
+        "the input made " + std::to_string(peak) + " heap bytes live at once, over its budget of " +
+        std::to_string(meter::memory_budget(size)) + " (64 x its " + std::to_string(size) + " bytes + 64 MiB)");
   if (seconds > time_limit_s)
     throw contract_violation("the input took " + std::to_string(seconds) + " s, over the limit of " +
                              std::to_string(time_limit_s) + " s");
@@ -283,8 +283,8 @@ struct target {
 };
 
 inline constexpr target all_targets[] = {
-    {"rules", &rules},       {"pickle", &pickle},     {"pth", &pth},
-    {"safetensors", &safetensors}, {"manifest", &manifest}, {"pipeline", &pipeline},
+    {"rules", &rules},       {"pickle", &pickle},     {"pth", &pth}, {"safetensors", &safetensors},
+    {"manifest", &manifest}, {"pipeline", &pipeline},
 };
 
 }  // namespace graft_fuzz

@@ -29,10 +29,12 @@ namespace fs = std::filesystem;
 
 namespace {
 
-const std::string esc_title = "a\x1b]0;pwned\x07.w";             // sets the terminal's title
+const std::string esc_title = "a\x1b]0;pwned\x07.w";              // sets the terminal's title
 const std::string fake_ok = "b\nplan ok (0 errors, 0 warnings)";  // a line that fakes the verdict
-const std::string latin1 = "caf\xe9.w";                          // not UTF-8
-const std::string c1 = "c\xc2\x9b" "31m.w";                      // U+009B: CSI on some terminals
+const std::string latin1 = "caf\xe9.w";                           // not UTF-8
+const std::string c1 =
+    "c\xc2\x9b"
+    "31m.w";  // U+009B: CSI on some terminals
 
 /// True when `s` holds a control byte other than a line break, or is not UTF-8.
 bool has_unsafe_byte(const std::string& s) {
@@ -71,8 +73,8 @@ TEST_CASE("printable escapes control bytes, C1 controls and bytes that are not U
   CHECK(printable(latin1) == "caf\\xe9.w");
   CHECK(printable(c1) == "c\\xc2\\x9b31m.w");
   CHECK(printable("\xed\xa0\x80") == "\\xed\\xa0\\x80");  // a surrogate
-  CHECK(printable("\xc0\xaf") == "\\xc0\\xaf");          // an overlong '/'
-  CHECK(printable("\xe2\x82") == "\\xe2\\x82");          // a cut sequence
+  CHECK(printable("\xc0\xaf") == "\\xc0\\xaf");           // an overlong '/'
+  CHECK(printable("\xe2\x82") == "\\xe2\\x82");           // a cut sequence
   // Text that is safe stays as it is: ASCII, UTF-8 (2, 3 and 4 bytes), backslashes.
   const std::string fine = "k\xc3\xb6ln.\xe9\x87\x8d\xe3\x81\xbf.\xf0\x9f\x99\x82 a\\b \xc2\xa0";
   CHECK(printable(fine) == fine);
@@ -91,8 +93,8 @@ TEST_CASE("json_quote writes well-formed UTF-8 JSON for any bytes", "[security][
   CHECK(quoted("k\xc3\xb6ln") == "\"k\xc3\xb6ln\"");
   // Every byte value, alone and after a lead byte: the result parses and is UTF-8.
   for (int b = 0; b < 256; ++b) {
-    for (const std::string& s :
-         std::vector<std::string>{std::string(1, static_cast<char>(b)), "\xe2" + std::string(1, static_cast<char>(b))}) {
+    for (const std::string& s : std::vector<std::string>{std::string(1, static_cast<char>(b)),
+                                                         "\xe2" + std::string(1, static_cast<char>(b))}) {
       const std::string q = quoted(s);
       INFO("byte " << b);
       CHECK(is_utf8(q));

@@ -71,7 +71,8 @@ inline void split_unsafe(std::string_view s, Plain&& plain, Unsafe&& unsafe) {
   for (std::size_t i = 0; i < s.size();) {
     const auto c = static_cast<unsigned char>(s[i]);
     std::size_t n = c < 0x80 ? 1 : utf8_sequence_length(s, i);
-    const bool is_unsafe = c < 0x20 || c == 0x7f || n == 0 || (c == 0xc2 && static_cast<unsigned char>(s[i + 1]) < 0xa0);
+    const bool is_unsafe =
+        c < 0x20 || c == 0x7f || n == 0 || (c == 0xc2 && static_cast<unsigned char>(s[i + 1]) < 0xa0);
     if (!is_unsafe) {
       i += n;
       continue;
@@ -117,9 +118,7 @@ inline void json_quote(std::string& out, std::string_view s) {
           case '\n': out += "\\n"; break;
           case '\r': out += "\\r"; break;
           case '\t': out += "\\t"; break;
-          default:
-            out += "\\u00";
-            append_hex_byte(out, c);
+          default: out += "\\u00"; append_hex_byte(out, c);
         }
       });
   out += '"';

@@ -122,8 +122,8 @@ inline std::string explain(const rules::ruleset& rules, const tensor_set& source
       if (e->source && !as_source) {
         detail::add_line(out, "filled from source '" + p.source[*e->source].name + "'");
         for (const auto& step : e->renames)
-          detail::add_line(out,
-                           "  " + step.rule + " (" + step.where.str() + "): '" + step.before + "' -> '" + step.after + "'");
+          detail::add_line(
+              out, "  " + step.rule + " (" + step.where.str() + "): '" + step.before + "' -> '" + step.after + "'");
       }
       if (!as_source || !e->source || p.source[*e->source].name != name) out += detail::explain_entry(p, *e);
       if (e->what == category::kept && e->rule.empty()) {

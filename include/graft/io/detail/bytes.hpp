@@ -45,8 +45,10 @@ inline std::string quote_name(std::string_view s, std::size_t max = 80) {
       shown,
       [&](std::size_t i, std::size_t n) {
         for (std::size_t k = i; k < i + n; ++k) {
-          if (shown[k] == '\'' || shown[k] == '\\') hex(k, 1);
-          else out += shown[k];
+          if (shown[k] == '\'' || shown[k] == '\\')
+            hex(k, 1);
+          else
+            out += shown[k];
         }
       },
       hex);

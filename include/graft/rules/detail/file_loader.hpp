@@ -38,9 +38,7 @@ inline std::string read_text_file(const std::filesystem::path& path) {
 
 /// True when `path` names a rules file: `*.graft`. A `use` target must be one (and so must the file a
 /// link named so leads to), so that no other file is ever read, nor a line of it shown in an error.
-inline bool is_rules_file_name(const std::filesystem::path& path) {
-  return path.extension() == ".graft";
-}
+inline bool is_rules_file_name(const std::filesystem::path& path) { return path.extension() == ".graft"; }
 
 /// Loads files depth-first, imports before the importing file, each file once.
 class file_loader {
@@ -147,8 +145,8 @@ private:
     }
     const std::string id = identity(found);
     if (!is_rules_file_name(id))  // a link named x.graft that leads elsewhere (/proc/self/environ, a key file)
-      throw rules_error(where, "use \"" + use.path.text + "\": " + found.lexically_normal().string() +
-                                   " leads to " + id + ", which is not named *.graft (a `use` target must be a " +
+      throw rules_error(where, "use \"" + use.path.text + "\": " + found.lexically_normal().string() + " leads to " +
+                                   id + ", which is not named *.graft (a `use` target must be a " +
                                    "rules file: no other file is read)");
     for (std::size_t i = 0; on_stack_.count(id) != 0 && i < stack_.size(); ++i) {
       if (stack_[i].id != id) continue;
