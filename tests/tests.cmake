@@ -49,9 +49,13 @@ graft_add_test(test_security LABELS security SOURCES  # one file per feature, on
   security/linear_time.cpp
   security/format_budgets.cpp
   security/no_laundering.cpp
+  security/safe_output.cpp
 )
 graft_add_test(test_fuzz SOURCES fuzz/replay.cpp LABELS fuzz)
 if(TARGET graft_cli)
   add_test(NAME cli_hostile COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/security/cli_hostile.sh $<TARGET_FILE:graft_cli> ${PROJECT_SOURCE_DIR} ${_graft_make_checkpoint})
   set_tests_properties(cli_hostile PROPERTIES LABELS "cli;security" TIMEOUT 1200)
+  # output safe to print: control bytes escaped, --json UTF-8 JSON, `use` reads *.graft files only
+  add_test(NAME cli_output COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/security/cli_output.sh $<TARGET_FILE:graft_cli> ${PROJECT_SOURCE_DIR})
+  set_tests_properties(cli_output PROPERTIES LABELS "cli;security")
 endif()

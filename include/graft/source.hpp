@@ -2,6 +2,8 @@
 /// \file
 /// Rules-file text and positions into it that outlive the parser.
 
+#include <graft/detail/text.hpp>
+
 #include <algorithm>
 #include <cstddef>
 #include <memory>
@@ -88,9 +90,14 @@ public:
     if (text.size() > max_width && c > max_width / 2) {  // keep long lines readable
       shift = std::min(c - max_width / 2, text.size() - max_width / 2);
     }
-    std::string line(text.substr(shift, max_width));
-    for (char& ch : line)  // show control bytes as '?', so the caret still lines up
-      if ((static_cast<unsigned char>(ch) < 0x20 && ch != '\t') || ch == 0x7f) ch = '?';
+    const std::string_view shown = text.substr(shift, max_width);
+    std::string line(shown);
+    // Control bytes (but tabs) and bytes that are not UTF-8 show as '?', one each, so the caret still lines up.
+    detail::split_unsafe(
+        shown, [](std::size_t, std::size_t) {},
+        [&line](std::size_t i, std::size_t n) {
+          if (line[i] != '\t') line.replace(i, n, n, '?');
+        });
     std::string caret;
     for (std::size_t i = shift; i + 1 < c && i < text.size(); ++i) caret += text[i] == '\t' ? '\t' : ' ';
     caret += '^';

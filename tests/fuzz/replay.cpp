@@ -1,7 +1,9 @@
 // Replays every seed-corpus and regression input (tests/fuzz/corpus/<target>/,
 // tests/fuzz/regressions/<target>/) through the fuzz entry points, with the normal compiler and
-// no fuzzing engine: each input must give a graft::error or a successful read, nothing else.
+// no fuzzing engine: each input must give a graft::error or a successful read, nothing else, within
+// its limits (run_limited: heap, counted by the meter, and time).
 
+#define GRAFT_FUZZ_METER_IMPLEMENTATION
 #include "targets.hpp"
 
 #include "support/catch.hpp"
@@ -47,7 +49,7 @@ void replay(const std::string& target) {
     INFO("input " << f.string());
     const auto bytes = read_all(f);
     try {
-      fn(bytes.data(), bytes.size());
+      graft_fuzz::run_limited(fn, bytes.data(), bytes.size());
     } catch (const graft_fuzz::contract_violation& e) {
       FAIL_CHECK("contract violated: " << e.what());
     }
@@ -61,6 +63,26 @@ TEST_CASE("fuzz replay: pickle") { replay("pickle"); }
 TEST_CASE("fuzz replay: pth") { replay("pth"); }
 TEST_CASE("fuzz replay: safetensors") { replay("safetensors"); }
 TEST_CASE("fuzz replay: manifest") { replay("manifest"); }
+TEST_CASE("fuzz replay: pipeline") { replay("pipeline"); }
+
+TEST_CASE("fuzz limits: the meter sees allocations, and an input over its budget is a violation") {
+  REQUIRE(graft_fuzz::meter::installed);
+  const std::int64_t base = graft_fuzz::meter::start();
+  {
+    std::vector<char> big(std::size_t{1} << 20);
+    volatile char* touch = big.data();  // observable: the allocation cannot be elided
+    touch[big.size() - 1] = 1;
+  }
+  CHECK(graft_fuzz::meter::peak_above(base) >= (std::size_t{1} << 20));
+  const auto hog = [](const std::uint8_t*, std::size_t size) {
+    std::vector<char> v(graft_fuzz::meter::memory_budget(size) + 1);
+    volatile char* touch = v.data();
+    touch[v.size() - 1] = 1;
+  };
+  const std::uint8_t byte = 0;
+  CHECK_THROWS_WITH(graft_fuzz::run_limited(hog, &byte, 1), test::Contains("over its budget"));
+  CHECK_NOTHROW(graft_fuzz::run_limited([](const std::uint8_t*, std::size_t) {}, &byte, 1));
+}
 
 TEST_CASE("fuzz contract: only graft errors pass, anything else is a violation") {
   using graft_fuzz::contract_violation;

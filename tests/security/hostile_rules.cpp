@@ -113,10 +113,14 @@ TEST_CASE("security rules: import cycles, missing imports, non-files") {
   // devices, directories and FIFOs are not rules files: never opened (a FIFO would block forever)
   REQUIRE(::mkfifo((t.root / "fifo.graft").c_str(), 0600) == 0);
   auto dev = t.write("dev.graft", "use \"/dev/zero\"\n");
-  throws<graft::rules_error>([&] { load_rules(dev, no_installed()); }, "cannot find \"/dev/zero\"");
+  // names that are not *.graft are refused before the file system is asked (tests/security/safe_output.cpp)
+  throws<graft::rules_error>([&] { load_rules(dev, no_installed()); }, "use \"/dev/zero\": not a rules file name");
   auto dir = t.write("dir.graft", "use \"sub\"\n");
   fs::create_directories(t.root / "sub");
-  throws<graft::rules_error>([&] { load_rules(dir, no_installed()); }, "cannot find \"sub\"");
+  throws<graft::rules_error>([&] { load_rules(dir, no_installed()); }, "use \"sub\": not a rules file name");
+  auto graft_dir = t.write("graftdir.graft", "use \"sub.graft\"\n");
+  fs::create_directories(t.root / "sub.graft");
+  throws<graft::rules_error>([&] { load_rules(graft_dir, no_installed()); }, "cannot find \"sub.graft\"");
   auto fifo = t.write("usefifo.graft", "use \"fifo.graft\"\n");
   throws<graft::rules_error>([&] { load_rules(fifo, no_installed()); }, "cannot find \"fifo.graft\"");
   throws<graft::usage_error>([&] { load_rules(t.root / "fifo.graft", no_installed()); }, "no such rules file");

@@ -104,8 +104,8 @@ struct apply_command {
     wo.inputs = inputs;
     wo.metadata = {{"format", "pt"}, {"graft_rules", in.rules_file}};
     io::write_checkpoint(out, records, wo);
-    (json ? std::cerr : std::cout) << "wrote " << out << ": " << records.size() << " tensors, " << megabytes(bytes)
-                                   << " (copied " << p.count(category::copied) << ", mapped "
+    (json ? std::cerr : std::cout) << "wrote " << detail::printable(out) << ": " << records.size() << " tensors, "
+                                   << megabytes(bytes) << " (copied " << p.count(category::copied) << ", mapped "
                                    << p.count(category::mapped) << ", synthesized " << p.count(category::synthesized)
                                    << ", kept " << p.count(category::kept) << ")\n";
     if (io::format_for_output(out) == &io::pth_zip_format) (json ? std::cerr : std::cout) << io::torch2_note(records);

@@ -3,6 +3,7 @@
 #include "commands.hpp"
 #include "inputs.hpp"
 
+#include <graft/detail/text.hpp>
 #include <graft/rules/load.hpp>
 
 #include <CLI/CLI.hpp>
@@ -41,7 +42,7 @@ struct check_command {
     for (const auto& file : files) {
       try {
         const auto loaded = rules::load_rules(file, rules.load());
-        std::cout << file << ": ok: " << summarize(loaded) << "\n";
+        std::cout << detail::printable(file) << ": ok: " << summarize(loaded) << "\n";
       } catch (const graft::error& e) {
         std::cerr << e.what() << "\n";
         status = 2;

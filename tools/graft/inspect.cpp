@@ -2,6 +2,7 @@
 
 #include "commands.hpp"
 
+#include <graft/detail/text.hpp>
 #include <graft/io/checkpoint.hpp>
 #include <graft/io/shapes.hpp>
 #include <graft/plan/fold.hpp>
@@ -61,13 +62,14 @@ struct inspect_command {
       std::cout << w.str() << "\n";
       return 0;
     }
-    std::cout << file << "\n";
+    using detail::printable;  // names, keys and paths come from the file or the command line
+    std::cout << printable(file) << "\n";
     std::cout << "  format:     " << ck.format << "\n";
     if (!ck.top_level_keys.empty()) {
       std::string keys;
       for (const auto& k : ck.top_level_keys) keys += (keys.empty() ? "" : ", ") + k;
-      std::cout << "  top level:  " << keys << "\n";
-      std::cout << "  state dict: " << (ck.chosen_key.empty() ? "(the top level)" : ck.chosen_key) << "\n";
+      std::cout << "  top level:  " << printable(keys) << "\n";
+      std::cout << "  state dict: " << (ck.chosen_key.empty() ? "(the top level)" : printable(ck.chosen_key)) << "\n";
     }
     std::cout << "  tensors:    " << tensors.size() << " (" << bytes << " bytes)\n";
     std::string types;
@@ -77,9 +79,9 @@ struct inspect_command {
     std::cout << "\n";
     if (tensors.size() <= 40) {
       for (const auto& t : tensors)
-        std::cout << "  " << t.name << "  " << shape_str(t.shape) << " " << dtype_name(t.type) << "\n";
+        std::cout << "  " << printable(t.name) << "  " << shape_str(t.shape) << " " << dtype_name(t.type) << "\n";
     } else {
-      for (const auto& f : fold_names(names)) std::cout << "  " << f.label << "  (" << f.count << ")\n";
+      for (const auto& f : fold_names(names)) std::cout << "  " << printable(f.label) << "  (" << f.count << ")\n";
     }
     return 0;
   }

@@ -6,6 +6,7 @@
 #include "commands.hpp"
 #include "device_backend.hpp"
 
+#include <graft/detail/text.hpp>
 #include <graft/error.hpp>
 
 #include <CLI/CLI.hpp>
@@ -46,7 +47,7 @@ int main(int argc, char** argv) {
     std::cerr << "graft: " << e.what() << "\n";
     return 2;
   } catch (const std::exception& e) {
-    std::cerr << "graft: internal error: " << e.what() << "\n";
+    std::cerr << "graft: internal error: " << graft::detail::printable(e.what()) << "\n";
     return 3;
   }
   return exit_code;

@@ -2,6 +2,7 @@
 /// \file
 /// explain(): every step the planner takes for one source or destination name.
 
+#include <graft/detail/text.hpp>
 #include <graft/error.hpp>
 #include <graft/plan/filters.hpp>
 #include <graft/plan/planner.hpp>
@@ -21,11 +22,17 @@ inline std::string index_list(const std::vector<std::int64_t>& v) {
   return out + "]";
 }
 
+/// Appends `text` (names and rules from the inputs: made safe to print) and a line break.
+inline void add_line(std::string& out, const std::string& text) {
+  out += printable(text);
+  out += '\n';
+}
+
 inline std::string explain_entry(const plan& p, const plan_entry& e) {
-  std::string out = "plan: " + category_name(e.what);
-  if (!e.note.empty()) out += ": " + e.note;
-  if (!e.rule.empty()) out += "\n  decided by " + e.rule + (e.rule_where.known() ? " at " + e.rule_where.str() : "");
-  out += "\n";
+  std::string out;
+  add_line(out, "plan: " + category_name(e.what) + (e.note.empty() ? "" : ": " + e.note));
+  if (!e.rule.empty())
+    add_line(out, "  decided by " + e.rule + (e.rule_where.known() ? " at " + e.rule_where.str() : ""));
   for (const auto& sel : e.selections) {
     out += "dim " + std::to_string(sel.dim) + " (" + std::to_string(sel.source_size) + " -> " +
            std::to_string(sel.destination_size) + " rows" + (graft::reorders(sel) ? ", reordered" : "") + "):\n";
@@ -37,11 +44,11 @@ inline std::string explain_entry(const plan& p, const plan_entry& e) {
     if (!sel.kept.empty()) out += "  kept (destination) rows: " + index_list(sel.kept) + "\n";
     if (!sel.dropped.empty()) out += "  dropped (source) rows:   " + index_list(sel.dropped) + "\n";
   }
-  for (const auto& step : e.steps) out += "step: " + step.text() + " (" + step.where.str() + ")\n";
+  for (const auto& step : e.steps) add_line(out, "step: " + step.text() + " (" + step.where.str() + ")");
   if (!e.mean_of.empty()) {
-    out += "from:";
-    for (auto s : e.mean_of) out += " '" + p.source[s].name + "'";
-    out += e.mean_of.size() > 1 ? " (mean)\n" : "\n";
+    std::string from = "from:";
+    for (auto s : e.mean_of) from += " '" + p.source[s].name + "'";
+    add_line(out, from + (e.mean_of.size() > 1 ? " (mean)" : ""));
   }
   return out;
 }
@@ -71,19 +78,20 @@ inline std::string explain(const rules::ruleset& rules, const tensor_set& source
   }
 
   if (as_source) {
-    out += "source '" + name + "' " + detail::describe(*as_source) + "\n";
+    detail::add_line(out, "source '" + name + "' " + detail::describe(*as_source));
     std::vector<std::string> trace;
     const routed_name r = names.route(name, 0, false, &trace);
     out += "names:\n";
     if (trace.empty()) out += "  (no strip or rename rules)\n";
-    for (const auto& line : trace) out += "  " + line + "\n";
+    for (const auto& line : trace) detail::add_line(out, "  " + line);
     if (r.dropped) {
-      out += "result: dropped (" + *r.dropped + ")\n";
+      detail::add_line(out, "result: dropped (" + *r.dropped + ")");
     } else {
-      out += "  final name '" + r.name + "'\n";
+      detail::add_line(out, "  final name '" + r.name + "'");
       plan_entry scratch;
       if (auto why = lists.filtered_out(r.name, scratch)) {
-        out += "filters: " + *why + (scratch.rule_where.known() ? " at " + scratch.rule_where.str() : "") + "\n";
+        detail::add_line(out,
+                         "filters: " + *why + (scratch.rule_where.known() ? " at " + scratch.rule_where.str() : ""));
       } else {
         out += std::string("filters: ") + (rules.excludes.empty() ? "no exclude rules" : "no exclude pattern matches") +
                ", " +
@@ -93,14 +101,14 @@ inline std::string explain(const rules::ruleset& rules, const tensor_set& source
         for (const auto& t : destination)
           if (t.name == r.name) target = &t;
         if (target) {
-          out += "destination '" + r.name + "' " + detail::describe(*target) + "\n";
+          detail::add_line(out, "destination '" + r.name + "' " + detail::describe(*target));
           out += "reshape rules:\n";
           if (rules.reshapes.empty()) out += "  (none)\n";
           for (const auto& rr : rules.reshapes)
-            out += "  " + rr.text() + " (" + rr.where.str() + "): " + (rr.pat.match(r.name) ? "matches" : "no match") +
-                   "\n";
+            detail::add_line(out, "  " + rr.text() + " (" + rr.where.str() +
+                                      "): " + (rr.pat.match(r.name) ? "matches" : "no match"));
         } else {
-          out += "destination: no tensor named '" + r.name + "'\n";
+          detail::add_line(out, "destination: no tensor named '" + r.name + "'");
         }
       }
     }
@@ -109,12 +117,13 @@ inline std::string explain(const rules::ruleset& rules, const tensor_set& source
 
   if (as_destination) {
     if (!out.empty()) out += "\n";
-    out += "destination '" + name + "' " + detail::describe(*as_destination) + "\n";
+    detail::add_line(out, "destination '" + name + "' " + detail::describe(*as_destination));
     if (const plan_entry* e = p.for_destination(name)) {
       if (e->source && !as_source) {
-        out += "filled from source '" + p.source[*e->source].name + "'\n";
+        detail::add_line(out, "filled from source '" + p.source[*e->source].name + "'");
         for (const auto& step : e->renames)
-          out += "  " + step.rule + " (" + step.where.str() + "): '" + step.before + "' -> '" + step.after + "'\n";
+          detail::add_line(
+              out, "  " + step.rule + " (" + step.where.str() + "): '" + step.before + "' -> '" + step.after + "'");
       }
       if (!as_source || !e->source || p.source[*e->source].name != name) out += detail::explain_entry(p, *e);
       if (e->what == category::kept && e->rule.empty()) {

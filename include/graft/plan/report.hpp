@@ -2,6 +2,7 @@
 /// \file
 /// The human plan report: totals per category, folded name groups, mapped tensors, every problem.
 
+#include <graft/detail/text.hpp>
 #include <graft/plan/fold.hpp>
 #include <graft/plan/labels.hpp>
 #include <graft/plan/plan.hpp>
@@ -31,7 +32,7 @@ inline std::string right(std::string s, std::size_t width) {
   return s;
 }
 
-/// "name  [a] -> [b]  note".
+/// "name  [a] -> [b]  note" (safe to print: names come from the inputs).
 inline std::string entry_line(const plan& p, const plan_entry& e) {
   std::string name = p.name_of(e);
   std::string shapes;
@@ -52,7 +53,7 @@ inline std::string entry_line(const plan& p, const plan_entry& e) {
     note += (note.empty() ? "" : "; ") + e.rule;
   if (!note.empty()) line += " " + note;
   while (!line.empty() && line.back() == ' ') line.pop_back();
-  return line;
+  return printable(line);
 }
 
 /// `text` with `indent` before each of its lines.
@@ -93,10 +94,10 @@ inline std::string problem_lines(const plan& p, const report_options& options) {
         }
         labels += (labels.empty() ? "" : ", ") + f.label + (f.count > 1 ? " (" + std::to_string(f.count) + ")" : "");
       }
-      out += std::to_string(it->second.size()) + " " + problem.group + ": " + labels + "\n";
+      out += printable(std::to_string(it->second.size()) + " " + problem.group + ": " + labels) + "\n";
       covered += it->second.size();
     } else {
-      out += problem.message + "\n";
+      out += printable(problem.message) + "\n";
       if (problem.where.known()) out += indented(problem.where.excerpt(), "      ") + "\n";
       ++covered;
     }
@@ -116,7 +117,7 @@ inline std::string format_report(const plan& p, const report_options& options = 
     files = p.rules_files.back();
     if (p.rules_files.size() > 1) files += " (+" + std::to_string(p.rules_files.size() - 1) + " imported)";
   }
-  out += "plan: " + (files.empty() ? std::string("(no rules)") : files) + "\n";
+  out += "plan: " + (files.empty() ? std::string("(no rules)") : detail::printable(files)) + "\n";
   out += "source " + std::to_string(p.source.size()) + " tensors, destination " + std::to_string(p.destination.size()) +
          " tensors, " + std::string(row_of(plan_mode_table, p.lenient ? plan_mode::lenient : plan_mode::strict).word) +
          " mode\n";
@@ -150,14 +151,14 @@ inline std::string format_report(const plan& p, const report_options& options = 
       for (const auto& f : fold_names(by_reason[reason])) {
         std::string line = "  " + pad(f.label, 40) + " " + detail::right(std::to_string(f.count), 5);
         if (!reason.empty()) line += "  " + reason;
-        out += line + "\n";
+        out += detail::printable(line) + "\n";
       }
     }
   }
 
   if (!p.label_maps.empty()) {
     out += "\nlabels:\n";
-    for (const auto& m : p.label_maps) out += "  " + label_map_line(*m) + "\n";
+    for (const auto& m : p.label_maps) out += "  " + detail::printable(label_map_line(*m)) + "\n";
   }
 
   const std::size_t errors = p.count(plan_problem::severity::error);

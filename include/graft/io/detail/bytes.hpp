@@ -35,23 +35,24 @@ inline std::string_view as_chars(const std::byte* p, std::size_t n) noexcept {
   return {reinterpret_cast<const char*>(p), n};
 }
 
-/// Quotes a name for messages, escaping control characters and truncating long ones.
+/// Quotes a name for messages, truncating long ones; control bytes, bytes that are not UTF-8 (see
+/// graft::detail::printable), quotes and backslashes become `\xNN`.
 inline std::string quote_name(std::string_view s, std::size_t max = 80) {
+  const std::string_view shown = s.substr(0, max);
   std::string out = "'";
-  std::size_t n = 0;
-  for (char c : s) {
-    if (++n > max) {
-      out += "...";
-      break;
-    }
-    auto u = static_cast<unsigned char>(c);
-    if (u < 0x20 || u == 0x7f || c == '\'' || c == '\\') {
-      out += "\\x";
-      graft::detail::append_hex_byte(out, u);
-    } else {
-      out += c;
-    }
-  }
+  const auto hex = [&](std::size_t i, std::size_t n) { graft::detail::append_hex_escapes(out, shown.substr(i, n)); };
+  graft::detail::split_unsafe(
+      shown,
+      [&](std::size_t i, std::size_t n) {
+        for (std::size_t k = i; k < i + n; ++k) {
+          if (shown[k] == '\'' || shown[k] == '\\')
+            hex(k, 1);
+          else
+            out += shown[k];
+        }
+      },
+      hex);
+  if (s.size() > max) out += "...";
   return out + "'";
 }
 

@@ -36,6 +36,10 @@ inline std::string read_text_file(const std::filesystem::path& path) {
   return ss.str();
 }
 
+/// True when `path` names a rules file: `*.graft`. A `use` target must be one (and so must the file a
+/// link named so leads to), so that no other file is ever read, nor a line of it shown in an error.
+inline bool is_rules_file_name(const std::filesystem::path& path) { return path.extension() == ".graft"; }
+
 /// Loads files depth-first, imports before the importing file, each file once.
 class file_loader {
 public:
@@ -122,6 +126,9 @@ private:
       if (std::filesystem::is_regular_file(candidate, ec)) found = candidate;
     };
     if (use.path.text.empty()) throw rules_error(where, "use needs a file name");
+    if (!is_rules_file_name(wanted))
+      throw rules_error(where, "use \"" + use.path.text + "\": not a rules file name (a `use` target must be a " +
+                                   "regular file named *.graft: no other file is read)");
     if (wanted.is_absolute()) {
       try_dir({});
     } else {
@@ -137,6 +144,10 @@ private:
                                    " (looked for " + list + ")");
     }
     const std::string id = identity(found);
+    if (!is_rules_file_name(id))  // a link named x.graft that leads elsewhere (/proc/self/environ, a key file)
+      throw rules_error(where, "use \"" + use.path.text + "\": " + found.lexically_normal().string() + " leads to " +
+                                   id + ", which is not named *.graft (a `use` target must be a " +
+                                   "rules file: no other file is read)");
     for (std::size_t i = 0; on_stack_.count(id) != 0 && i < stack_.size(); ++i) {
       if (stack_[i].id != id) continue;
       std::string cycle;  // a long cycle is clipped to its first and last files
