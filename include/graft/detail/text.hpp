@@ -26,7 +26,7 @@ inline void append_hex_escapes(std::string& out, std::string_view bytes) {
 
 /// The length (1-4) of the well-formed UTF-8 sequence that starts at byte `i` of `s`, or 0 when the
 /// byte there starts none (a stray continuation byte, an overlong form, a surrogate, a cut sequence).
-inline std::size_t utf8_sequence_length(std::string_view s, std::size_t i) {
+inline std::size_t utf8_sequence_length(std::string_view s, std::size_t i) noexcept {
   const auto byte = [&](std::size_t k) { return static_cast<unsigned char>(s[k]); };
   const unsigned char lead = byte(i);
   if (lead < 0x80) return 1;
@@ -51,15 +51,19 @@ inline std::size_t utf8_sequence_length(std::string_view s, std::size_t i) {
   return n;
 }
 
-/// True when `s` is well-formed UTF-8.
-inline bool is_utf8(std::string_view s) {
+/// The offset of the first byte of `s` that is not part of well-formed UTF-8 (RFC 3629: no overlong
+/// forms, no surrogates, nothing above U+10FFFF), or npos when `s` is valid UTF-8.
+inline std::size_t invalid_utf8_at(std::string_view s) noexcept {
   for (std::size_t i = 0; i < s.size();) {
     const std::size_t n = utf8_sequence_length(s, i);
-    if (n == 0) return false;
+    if (n == 0) return i;
     i += n;
   }
-  return true;
+  return std::string_view::npos;
 }
+
+/// True when `s` is well-formed UTF-8.
+inline bool is_utf8(std::string_view s) noexcept { return invalid_utf8_at(s) == std::string_view::npos; }
 
 /// Calls `plain(i, n)` for each run of `n` bytes at `i` of `s` that is safe to show as it is (well-formed
 /// UTF-8, no control character) and `unsafe(i, n)` for each byte or character that is not: a C0 control

@@ -296,9 +296,16 @@ inline void collect_state_dict(const pickled_checkpoint& pc, const pickle_value&
   }
 }
 
+/// The most submodules (counted along every path: a module shared by two parents counts twice) a
+/// TorchScript archive may name; modules that each hold the next twice would otherwise name 2^64.
+inline constexpr std::size_t max_script_modules = std::size_t{1} << 20;
+
 inline void collect_script(const pickled_checkpoint& pc, const pickle_value& obj, const std::string& prefix,
-                           checkpoint& out, int depth) {
+                           checkpoint& out, int depth, std::size_t& modules) {
   if (depth > 64) throw checkpoint_error(pc.path + ": TorchScript module nesting too deep");
+  if (++modules > max_script_modules)
+    throw checkpoint_error(pc.path + ": TorchScript module tree names more than " +
+                           std::to_string(max_script_modules) + " submodules (modules shared along many paths)");
   if (obj.items.empty() || obj.items[0]->kind != pickle_kind::dict) return;
   for (const auto& [k, v] : obj.items[0]->entries) {
     if (k->kind != pickle_kind::string) continue;
@@ -308,7 +315,7 @@ inline void collect_script(const pickled_checkpoint& pc, const pickle_value& obj
       tensor_role role = pc.script_role(obj.text, k->text);
       if (role != tensor_role::unknown) out.tensors.back().role = role;
     } else if (v->kind == pickle_kind::object) {
-      collect_script(pc, *v, name + ".", out, depth + 1);
+      collect_script(pc, *v, name + ".", out, depth + 1, modules);
     }
   }
 }
@@ -335,7 +342,8 @@ inline void select_torchscript(const pickled_checkpoint& pc, const std::optional
     }
     out.chosen_key = *key;
   }
-  collect_script(pc, *obj, "", out, 0);
+  std::size_t modules = 0;
+  collect_script(pc, *obj, "", out, 0, modules);
 }
 
 inline void select_state_dict(const pickled_checkpoint& pc, const std::optional<std::string>& key, checkpoint& out) {
