@@ -16,7 +16,8 @@ bad() { echo "FAIL: $*"; failed=$((failed + 1)); }
 py=/usr/bin/python3
 
 # hostile.safetensors: names "a ESC]0;pwned BEL .w", "b LF plan ok (0 errors, 0 warnings)", "c CSI(C1) 31m.w";
-# latin1.tsv: a name that is not UTF-8 ("caf\xe9.w").
+# ctrl.tsv: a manifest name with ESC [2J (clear screen); latin1.tsv: a name that is not UTF-8 ("caf\xe9.w"),
+# which every reader refuses (names must be UTF-8), quoting it escaped.
 "$py" - "$tmp/hostile.safetensors" <<'PY'
 import json, struct, sys
 names = ["a\x1b]0;pwned\x07.w", "b\nplan ok (0 errors, 0 warnings)", "c\x9b31m.w"]
@@ -25,6 +26,7 @@ h = json.dumps(header).encode()
 with open(sys.argv[1], "wb") as f:
     f.write(struct.pack("<Q", len(h)) + h + b"\0" * (4 * len(names)))
 PY
+printf 'd\x1b[2J.w\tfloat32\t2\n' >"$tmp/ctrl.tsv"
 printf 'caf\xe9.w\tfloat32\t2\nd\x1b[2J.w\tfloat32\t2\n' >"$tmp/latin1.tsv"
 printf 'keep "**"\n' >"$tmp/keep.graft"
 
@@ -54,7 +56,7 @@ check_safe() {  # NAME FILE
   if safe "$2"; then ok; else bad "$1: unsafe bytes in the output"; cat -v "$2" | head -20 | sed 's/^/    /'; fi
 }
 
-for input in "$tmp/hostile.safetensors" "$tmp/latin1.tsv"; do
+for input in "$tmp/hostile.safetensors" "$tmp/ctrl.tsv"; do
   n=$(basename "$input")
   if expect "inspect $n" 0 "$graft" inspect "$input"; then check_safe "inspect $n" "$tmp/out"; fi
   if expect "inspect --json $n" 0 "$graft" inspect --json "$input"; then
@@ -68,7 +70,11 @@ for input in "$tmp/hostile.safetensors" "$tmp/latin1.tsv"; do
   fi
 done
 grep -qF 'a\x1b]0;pwned\x07.w' <("$graft" inspect "$tmp/hostile.safetensors") && ok || bad "inspect: ESC not shown as \\x1b"
-grep -qF 'caf\xe9.w' <("$graft" inspect "$tmp/latin1.tsv") && ok || bad "inspect: a Latin-1 byte not shown as \\xe9"
+grep -qF 'd\x1b[2J.w' <("$graft" inspect "$tmp/ctrl.tsv") && ok || bad "inspect: ESC in a manifest not shown as \\x1b"
+if expect "inspect latin1.tsv" 2 "$graft" inspect "$tmp/latin1.tsv"; then
+  check_safe "inspect latin1.tsv (stderr)" "$tmp/err"
+  grep -qF "tensor name 'caf\xe9.w' is not valid UTF-8" "$tmp/err" && ok || bad "inspect latin1.tsv: no escaped UTF-8 error"
+fi
 # The names survive the JSON round trip (the ones that are UTF-8 exactly).
 "$graft" plan --json "$tmp/keep.graft" --from "$tmp/hostile.safetensors" --onto "$tmp/hostile.safetensors" >"$tmp/plan.json"
 "$py" -c '
@@ -87,7 +93,7 @@ if expect "explain ESC" 0 "$graft" explain "$tmp/keep.graft" --from "$tmp/hostil
   --onto "$tmp/hostile.safetensors" $'a\e]0;pwned\a.w'; then check_safe "explain ESC" "$tmp/out"; fi
 if expect "explain newline" 0 "$graft" explain "$tmp/keep.graft" --from "$tmp/hostile.safetensors" \
   --onto "$tmp/hostile.safetensors" $'b\nplan ok (0 errors, 0 warnings)'; then check_safe "explain newline" "$tmp/out"; fi
-if expect "explain missing" 2 "$graft" explain "$tmp/keep.graft" --from "$tmp/latin1.tsv" --onto "$tmp/latin1.tsv" \
+if expect "explain missing" 2 "$graft" explain "$tmp/keep.graft" --from "$tmp/ctrl.tsv" --onto "$tmp/ctrl.tsv" \
   $'zz\e[2J\nplan ok'; then
   check_safe "explain missing (stderr)" "$tmp/err"
   [[ $(wc -l <"$tmp/err") -eq 1 ]] && ok || bad "explain missing: the error is not one line"

@@ -392,11 +392,13 @@ TEST_CASE("security: deep and cyclic nesting") {
                      {}, true),
             "TorchScript module nesting too deep");
     // 40 levels of modules that each hold the next twice (memoized): 2^40 paths, refused at 2^20
-    std::string dag = "c__torch__.m\nM\n)\x81}bq\x00";
+    std::string dag = "c__torch__.m\nM\n)\x81}bq\x00"s + "0";  // each level memoized, then popped
     for (int i = 1; i <= 40; ++i) {
       const std::string below = "h" + std::string(1, static_cast<char>(i - 1));
-      dag += "c__torch__.m\nM\n)\x81}(" + str("a") + below + str("b") + below + "ubq" + std::string(1, static_cast<char>(i));
+      dag += "c__torch__.m\nM\n)\x81}(" + str("a") + below + str("b") + below + "ubq" +
+             std::string(1, static_cast<char>(i)) + "0";
     }
+    dag += "h" + std::string(1, static_cast<char>(40));
     refuses(make_zip("\x80\x02" + dag + ".", {}, true), "TorchScript module tree names more than 1048576 submodules");
   }
 }

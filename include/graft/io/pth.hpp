@@ -304,8 +304,8 @@ inline void collect_script(const pickled_checkpoint& pc, const pickle_value& obj
                            checkpoint& out, int depth, std::size_t& modules) {
   if (depth > 64) throw checkpoint_error(pc.path + ": TorchScript module nesting too deep");
   if (++modules > max_script_modules)
-    throw checkpoint_error(pc.path + ": TorchScript module tree names more than " +
-                           std::to_string(max_script_modules) + " submodules (modules shared along many paths)");
+    throw checkpoint_error(pc.path + ": TorchScript module tree names more than " + std::to_string(max_script_modules) +
+                           " submodules (modules shared along many paths)");
   if (obj.items.empty() || obj.items[0]->kind != pickle_kind::dict) return;
   for (const auto& [k, v] : obj.items[0]->entries) {
     if (k->kind != pickle_kind::string) continue;
