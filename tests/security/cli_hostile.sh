@@ -14,12 +14,7 @@ kill_test=1
 [[ "${4:-}" == "--no-kill" ]] && kill_test=0
 data=$src/tests/data
 M=$data/manifests
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-passed=0
-failed=0
-ok() { passed=$((passed + 1)); }
-bad() { echo "FAIL: $*"; failed=$((failed + 1)); }
+source "$(dirname "${BASH_SOURCE[0]}")/harness.sh"  # $tmp, ok, bad
 
 # A small valid source/destination pair and rules for it (the DEKR rescoring MLP's shapes).
 "$demo" make "$M/dekr_rescore_coco.tsv" "$tmp/coco.pth" 1 >/dev/null

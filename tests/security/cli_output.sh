@@ -7,12 +7,7 @@
 set -u
 graft=$(realpath "$1")
 src=$(realpath "$2")
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-passed=0
-failed=0
-ok() { passed=$((passed + 1)); }
-bad() { echo "FAIL: $*"; failed=$((failed + 1)); }
+source "$(dirname "${BASH_SOURCE[0]}")/harness.sh"  # $tmp, ok, bad
 py=/usr/bin/python3
 
 # hostile.safetensors: names "a ESC]0;pwned BEL .w", "b LF plan ok (0 errors, 0 warnings)", "c CSI(C1) 31m.w";
