@@ -273,18 +273,20 @@ inline void mean_elements(const std::vector<const std::byte*>& rows, dtype type,
     return;
   }
   const std::size_t es = dtype_size(type), eo = dtype_size(to);
-  const bool wide = complex_component(mean_type(type)) == dtype::float64;
-  for (std::size_t k = 0; k < n; ++k) {
-    if (wide) {
-      double sum = 0;
-      for (const std::byte* r : rows) sum += load_element(r + k * es, type);
-      store_element(out + k * eo, to, sum / static_cast<double>(rows.size()));
-    } else {
-      float sum = 0;
-      for (const std::byte* r : rows) sum += load_float(r + k * es, type);
-      store_element(out + k * eo, to, sum / static_cast<float>(rows.size()));
-    }
-  }
+  // Row by row into one accumulator per element: each element's sum is taken in row order (the same
+  // result as summing each element's column), reading every row once and in order, so the mean of a
+  // 150,000-row embedding streams through memory instead of striding across it.
+  const auto accumulate = [&](auto zero, auto load) {
+    std::vector<decltype(zero)> sum(n, zero);
+    for (const std::byte* r : rows)
+      for (std::size_t k = 0; k < n; ++k) sum[k] += load(r + k * es);
+    const auto count = static_cast<decltype(zero)>(rows.size());
+    for (std::size_t k = 0; k < n; ++k) store_element(out + k * eo, to, sum[k] / count);
+  };
+  if (complex_component(mean_type(type)) == dtype::float64)
+    accumulate(0.0, [type](const std::byte* p) { return load_element(p, type); });
+  else
+    accumulate(0.0f, [type](const std::byte* p) { return load_float(p, type); });
 }
 
 }  // namespace graft::detail::host
