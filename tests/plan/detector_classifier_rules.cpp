@@ -12,7 +12,12 @@
 
 #include "support/catch.hpp"
 
+#include <algorithm>
+#include <cmath>
 #include <cstdint>
+#include <filesystem>
+#include <fstream>
+#include <set>
 #include <string>
 #include <utility>
 #include <vector>
@@ -71,6 +76,57 @@ graft::tensor_set with_keypoints(graft::tensor_set set, std::int64_t keypoints) 
   }
   return set;
 }
+
+/// rules/labels/imagenet1k.labels read here, independently of graft's label-file reader: one name a
+/// line, `#` comment lines and blank lines skipped.
+const std::vector<std::string>& imagenet1k() {
+  static const std::vector<std::string> names = [] {
+    std::ifstream in(std::filesystem::path(GRAFT_RULES_DIR) / "labels" / "imagenet1k.labels");
+    std::vector<std::string> out;
+    for (std::string line; std::getline(in, line);) {
+      const auto first = line.find_first_not_of(' ');
+      if (first == std::string::npos || line[first] == '#') continue;
+      out.push_back(line.substr(first, line.find_last_not_of(' ') + 1 - first));
+    }
+    return out;
+  }();
+  return names;
+}
+
+long imagenet_index(const std::string& name) {
+  const auto& all = imagenet1k();
+  const auto at = std::find(all.begin(), all.end(), name);
+  return at == all.end() ? -1 : static_cast<long>(at - all.begin());
+}
+
+/// `labels classes = ["a", "b", ...]`, every label quoted.
+std::string classes_set(const std::vector<std::string>& names) {
+  std::string out = "labels classes = [";
+  for (std::size_t i = 0; i < names.size(); ++i) {
+    REQUIRE(names[i].find_first_of("\\\"") == std::string::npos);
+    out += (i ? ", \"" : "\"") + names[i] + "\"";
+  }
+  return out + "]\n";
+}
+
+/// (ImageNet row, destination row) for each destination class ImageNet names.
+row_pairs imagenet_rows(const std::vector<std::string>& classes) {
+  row_pairs out;
+  for (std::size_t d = 0; d < classes.size(); ++d)
+    if (const long s = imagenet_index(classes[d]); s >= 0) out.emplace_back(s, static_cast<std::int64_t>(d));
+  return out;
+}
+
+const std::vector<std::string> ten_classes = {"great white shark",
+                                              "tench",
+                                              "jack-o'-lantern",
+                                              "crane bird",
+                                              "crane",
+                                              "Cardigan",
+                                              "cardigan",
+                                              "maillot tank suit",
+                                              "yellow lady's slipper",
+                                              "toilet tissue"};
 
 const graft::tensor_meta& named(const graft::tensor_set& set, const std::string& name) {
   for (const auto& t : set)
@@ -209,4 +265,103 @@ TEST_CASE("Keypoint R-CNN COCO -> CrowdPose applied on records moves every keypo
         }
   }
   CHECK(wrong == 0);
+}
+
+TEST_CASE("the ImageNet-1k label file is torchvision's 1000 distinct class names in index order",
+          "[plan][classifiers]") {
+  const auto& names = imagenet1k();
+  REQUIRE(names.size() == 1000u);
+  CHECK(std::set<std::string>(names.begin(), names.end()).size() == 1000u);
+  CHECK(names[0] == "tench");
+  CHECK(names[2] == "great white shark");
+  CHECK(names[134] == "crane bird");  // the two names the canonical list repeats, as torchvision spells them
+  CHECK(names[517] == "crane");
+  CHECK(names[638] == "maillot");
+  CHECK(names[639] == "maillot tank suit");
+  CHECK(names[999] == "toilet tissue");
+  // graft's reader agrees: the set has the same labels in the same order.
+  const auto rules = test::shipped("labels/imagenet1k.graft");
+  const auto* set = rules.find_set("imagenet1k");
+  REQUIRE(set);
+  CHECK(set->joints == names);
+}
+
+TEST_CASE("ResNet-18 ImageNet head cut to 10 named classes", "[plan][classifiers]") {
+  const auto rules = test::rules_text(classes_set(ten_classes) + "use \"classifiers/resnet_imagenet1k.graft\"\n");
+  const auto imagenet = test::manifest("resnet18_imagenet1k");
+  const auto ten = test::manifest("resnet18_10class");
+  const auto p = graft::make_plan(rules, imagenet, ten);
+  require_clean(p);
+  CHECK(p.count(category::mapped) == 2);
+  CHECK(p.count(category::copied) == imagenet.size() - 2);
+  const auto expected = imagenet_rows(ten_classes);
+  REQUIRE(expected.size() == 10u);
+  CHECK(actual_rows(*p.for_destination("fc.weight"), 0) == expected);
+  CHECK(actual_rows(*p.for_destination("fc.bias"), 0) == expected);
+  CHECK(p.for_destination("fc.weight")->selections[0].kept.empty());
+  CHECK(p.for_destination("fc.weight")->selections[0].dropped.size() == 990u);
+}
+
+TEST_CASE("ResNet-18 ImageNet head reordered: all 1000 classes sorted by name", "[plan][classifiers]") {
+  auto sorted = imagenet1k();
+  std::sort(sorted.begin(), sorted.end());
+  const auto rules = test::rules_text(classes_set(sorted) + "use \"classifiers/resnet_imagenet1k.graft\"\n");
+  const auto imagenet = test::manifest("resnet18_imagenet1k");
+  const auto p = graft::make_plan(rules, imagenet, imagenet);
+  require_clean(p);
+  const auto expected = imagenet_rows(sorted);
+  REQUIRE(expected.size() == 1000u);
+  CHECK(actual_rows(*p.for_destination("fc.weight"), 0) == expected);
+  CHECK(actual_rows(*p.for_destination("fc.bias"), 0) == expected);
+  CHECK(graft::reorders(p.for_destination("fc.weight")->selections[0]));
+}
+
+TEST_CASE("ResNet ImageNet head cut applied on records: every row by class name", "[plan][classifiers]") {
+  // A new class ImageNet lacks is said in the map: capybara starts from the mean of all 1000 rows.
+  auto classes = ten_classes;
+  classes.back() = "capybara";
+  REQUIRE(imagenet_index("capybara") < 0);
+  const auto rules = test::rules_text(classes_set(classes) + R"(use "classifiers/resnet_imagenet1k.graft"
+map imagenet1k -> classes { capybara = mean(*) }
+)");
+  // fc.weight row r, column c holds 8 * r + c; fc.bias row r holds r; the template's rows hold -1.
+  std::vector<float> w, b;
+  for (int r = 0; r < 1000; ++r) {
+    for (int c = 0; c < 8; ++c) w.push_back(static_cast<float>(8 * r + c));
+    b.push_back(static_cast<float>(r));
+  }
+  const std::vector<graft::io::tensor_record> src = {test::apply::f32("conv1.weight", {2, 3}, {1, 2, 3, 4, 5, 6}),
+                                                     test::apply::f32("layer4.1.bn2.weight", {2}, {7, 8}),
+                                                     test::apply::f32("fc.weight", {1000, 8}, std::move(w)),
+                                                     test::apply::f32("fc.bias", {1000}, std::move(b))};
+  const std::vector<graft::io::tensor_record> dst = {test::apply::f32("conv1.weight", {2, 3}, {0, 0, 0, 0, 0, 0}),
+                                                     test::apply::f32("layer4.1.bn2.weight", {2}, {0, 0}),
+                                                     test::apply::f32("fc.weight", {10, 8}, std::vector<float>(80, -1)),
+                                                     test::apply::f32("fc.bias", {10}, std::vector<float>(10, -1))};
+  const auto p = graft::make_plan(rules, test::apply::set_of(src), test::apply::set_of(dst));
+  require_clean(p);
+  const auto out = graft::apply_records(p, src, dst);
+  REQUIRE(out.size() == 4u);
+  CHECK(floats(out[0]) == floats(src[0]));
+  CHECK(floats(out[1]) == floats(src[1]));
+  const auto weight = floats(out[2]);
+  const auto bias = floats(out[3]);
+  for (std::size_t d = 0; d < classes.size(); ++d) {
+    INFO(classes[d]);
+    const long s = imagenet_index(classes[d]);
+    const double row = s >= 0 ? static_cast<double>(s) : 999.0 / 2;  // the mean of rows 0..999
+    CHECK(std::abs(bias[d] - row) < 1e-3);
+    for (std::size_t c = 0; c < 8; ++c) CHECK(std::abs(weight[d * 8 + c] - (8 * row + static_cast<double>(c))) < 1e-2);
+  }
+}
+
+TEST_CASE("the ImageNet classifier rules need the user's `classes` set", "[plan][classifiers]") {
+  try {
+    const auto rules = test::rules_text("use \"classifiers/resnet_imagenet1k.graft\"\n");
+    const auto p = graft::make_plan(rules, test::manifest("resnet18_imagenet1k"), test::manifest("resnet18_10class"));
+    CHECK_FALSE(p.ok());
+    CHECK(test::problems(p).find("classes") != std::string::npos);
+  } catch (const graft::error& e) {
+    CHECK(std::string(e.what()).find("classes") != std::string::npos);
+  }
 }
