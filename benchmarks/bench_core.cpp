@@ -1,5 +1,5 @@
 // Micro-benchmarks of graft's torch-free layers: parsing, planning, pattern matching, layout/index
-// building and checkpoint header reading.
+// building, checkpoint header reading, and label sets at vocabulary scale (bench_labels.hpp).
 //
 // Sizes: the full sizes by default; GRAFT_BENCH_SMALL=1 (or --graft_small) picks tiny sizes so the
 // whole binary runs in about a second (the ctest smoke test). Fixture checkpoints are written under
@@ -7,6 +7,7 @@
 
 #include <benchmark/benchmark.h>
 
+#include "bench_labels.hpp"
 #include "bench_main.hpp"
 
 #include <graft/dsl/parse.hpp>
@@ -405,6 +406,8 @@ void register_all() {
 #endif
   RegisterBenchmark("write/write_pth", bm_write, ".pth")->Unit(benchmark::kMillisecond)->UseRealTime();
   RegisterBenchmark("write/write_safetensors", bm_write, ".safetensors")->Unit(benchmark::kMillisecond)->UseRealTime();
+
+  bench_labels::register_label_benchmarks(small_sizes, GRAFT_BENCH_FIXTURE_DIR);
 }
 
 }  // namespace

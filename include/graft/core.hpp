@@ -18,6 +18,7 @@
 
 // rules: patterns, joints, layouts, validated rulesets, `use` resolution
 #include <graft/rules/joints.hpp>
+#include <graft/rules/label_file.hpp>
 #include <graft/rules/layout.hpp>
 #include <graft/rules/load.hpp>
 #include <graft/rules/name_template.hpp>

@@ -1,9 +1,10 @@
 #pragma once
 /// \file
 /// The words of graft, each list in one table (value, word, and what else its users need): plan
-/// categories, literal reshape operations, filter and count keywords, plan modes. The grammar builds its
-/// symbol tables and messages from these tables, the loader checks arities with them, and the report,
-/// JSON and executors name things with them. Depends on nothing but the standard library.
+/// categories, literal reshape operations, filter and count keywords, label-set kinds, fill words and
+/// plan modes. The grammar builds its symbol tables and messages from these tables, the loader checks
+/// arities with them, and the report, JSON and executors name things with them. Depends on nothing but
+/// the standard library.
 
 #include <cstddef>
 #include <optional>
@@ -80,6 +81,36 @@ struct count_row {
 
 /// The count segments of a layout.
 inline constexpr count_row count_table[] = {{count_kind::drop, "drop"}, {count_kind::fresh, "new"}};
+
+/// The word a label set is declared with: its kind, named in reports, JSON and messages.
+enum class label_kind { joints, labels };
+
+/// One row of label_kind_table.
+struct label_kind_row {
+  label_kind value;
+  std::string_view word;      ///< the statement word and the plural in reports ("12 of 14 joints")
+  std::string_view singular;  ///< one member ("joint 'nose'", "label 'tench'")
+};
+
+/// The label-set statements (`joints` for keypoints, `labels` for classes, tokens, anything else).
+inline constexpr label_kind_row label_kind_table[] = {{label_kind::joints, "joints", "joint"},
+                                                      {label_kind::labels, "labels", "label"}};
+
+/// What a map block does with destination labels that have no source.
+enum class fill_kind {
+  keep,  ///< the destination's values stay
+  zero   ///< zeros
+};
+
+/// One row of fill_table.
+struct fill_row {
+  fill_kind value;
+  std::string_view word;  ///< as written in a map block and printed in reports
+  std::string_view done;  ///< the past participle in reports ("kept", "zeroed")
+};
+
+/// The fill words of map blocks.
+inline constexpr fill_row fill_table[] = {{fill_kind::keep, "keep", "kept"}, {fill_kind::zero, "zero", "zeroed"}};
 
 /// Strict (default) or lenient planning.
 enum class plan_mode { strict, lenient };

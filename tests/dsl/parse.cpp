@@ -27,7 +27,7 @@ map coco -> crowdpose {
 )");
   REQUIRE(f.size() == 3);
   CHECK(as<ast::use_stmt>(f[0]).path.text == "joints/coco.graft");
-  const auto& js = as<ast::joints_stmt>(f[1]);
+  const auto& js = as<ast::label_set_stmt>(f[1]);
   CHECK(js.name.text == "coco");
   REQUIRE(js.members.size() == 3);
   CHECK(js.members[2].text == "right_eye");
@@ -43,10 +43,10 @@ map coco -> crowdpose {
   CHECK(entry(1).source.joints.size() == 2);
   CHECK(entry(3).source.mean);
   CHECK(entry(3).source.joints.size() == 1);
-  const auto& keep = as<ast::map_keep>(m.entries.at(4));
+  const auto& keep = as<ast::map_fill>(m.entries.at(4));
   REQUIRE(keep.labels.size() == 2);
   CHECK(keep.labels[1].text == "eye");
-  CHECK(as<ast::map_keep>(m.entries.at(5)).labels.at(0).text == "brow");
+  CHECK(as<ast::map_fill>(m.entries.at(5)).labels.at(0).text == "brow");
 }
 
 TEST_CASE("expect labels", "[dsl][parse]") {
@@ -62,7 +62,7 @@ expect kept "k"
   CHECK(x.from.text == "a");
   CHECK(x.to.text == "b");
   REQUIRE(x.entries.size() == 2);
-  CHECK(as<ast::map_keep>(x.entries[1]).labels.at(0).text == "z");
+  CHECK(as<ast::map_fill>(x.entries[1]).labels.at(0).text == "z");
   CHECK(as<ast::expect_labels_stmt>(f[1]).entries.empty());
   CHECK(as<ast::expect_stmt>(f[2]).expected == graft::category::kept);
 }
@@ -132,7 +132,7 @@ TEST_CASE("string escapes", "[dsl][parse]") {
 TEST_CASE("keywords need a word boundary", "[dsl][parse]") {
   CHECK_THROWS_AS(graft::dsl::parse("f.graft", "keeper \"x\""), graft::parse_error);
   auto f = graft::dsl::parse("f.graft", "joints keep_set = [keepme, newt, drop_it]");
-  CHECK(as<ast::joints_stmt>(f[0]).name.text == "keep_set");
+  CHECK(as<ast::label_set_stmt>(f[0]).name.text == "keep_set");
 }
 
 TEST_CASE("positions are byte offsets of each token", "[dsl][parse]") {
@@ -148,4 +148,45 @@ TEST_CASE("positions are byte offsets of each token", "[dsl][parse]") {
 TEST_CASE("empty files and comment-only files are fine", "[dsl][parse]") {
   CHECK(graft::dsl::parse("h.graft", "").empty());
   CHECK(graft::dsl::parse("h.graft", "# nothing\n\n   # at all").empty());
+}
+
+TEST_CASE("label sets: the labels word, quoted labels, label files, fill rules and *", "[dsl][parse]") {
+  auto f = graft::dsl::parse("l.graft", R"(labels pets = ["great white shark", tench, "jack-o'-lantern"]
+labels vocab from "vocab.labels"
+joints coco from "coco.txt"
+map a -> b { "great white shark" = tench; x = mean(*); zero y, "z z"; * = mean(*) }
+map c -> d { keep * }
+)");
+  REQUIRE(f.size() == 5);
+  const auto& pets = as<ast::label_set_stmt>(f[0]);
+  CHECK(pets.kind == graft::label_kind::labels);
+  REQUIRE(pets.members.size() == 3);
+  CHECK(pets.members[0].text == "great white shark");
+  CHECK(pets.members[2].text == "jack-o'-lantern");
+  const auto& vocab = as<ast::label_file_stmt>(f[1]);
+  CHECK(vocab.kind == graft::label_kind::labels);
+  CHECK(vocab.name.text == "vocab");
+  CHECK(vocab.path.text == "vocab.labels");
+  CHECK(as<ast::label_file_stmt>(f[2]).kind == graft::label_kind::joints);
+  const auto& m = as<ast::map_stmt>(f[3]);
+  REQUIRE(m.entries.size() == 4);
+  CHECK(as<ast::map_entry>(m.entries[0]).target.text == "great white shark");
+  const auto& all = as<ast::map_entry>(m.entries[1]).source;
+  CHECK(all.mean);
+  REQUIRE(all.joints.size() == 1);
+  CHECK(all.joints[0].text.empty());  // `*`
+  const auto& zero = as<ast::map_fill>(m.entries[2]);
+  CHECK(zero.kind == graft::fill_kind::zero);
+  CHECK(zero.labels.at(1).text == "z z");
+  CHECK(as<ast::map_entry>(m.entries[3]).target.text.empty());
+  const auto& keep_all = as<ast::map_fill>(as<ast::map_stmt>(f[4]).entries.at(0));
+  CHECK(keep_all.kind == graft::fill_kind::keep);
+  CHECK(keep_all.labels.at(0).text.empty());
+}
+
+TEST_CASE("label sets: a label set needs '= [...]' or from \"file\"", "[dsl][parse]") {
+  CHECK_THROWS_WITH(graft::dsl::parse("l.graft", "labels pets frm \"x.labels\"\n"),
+                    test::Contains("expected '= [labels]' or 'from \"file\"'"));
+  CHECK_THROWS_WITH(graft::dsl::parse("l.graft", "labels pets = [a, *]\n"),
+                    test::Contains("expected a label (a name or a quoted string)"));
 }

@@ -322,6 +322,31 @@ rename "off.<a>.w" -> "off.<b>.w"
     check_host_equals_torch(graft::make_plan(r, graft::tensor_set_of(source), graft::tensor_set_of(templ)), source,
                             templ);
   }
+  SECTION("fill rules: zero, keep, a copy, given means, mean(*) rows and tensors, `*`") {
+    auto r = test::rules_text(R"(labels a = [the, cat, sat, on]
+labels b = [cat, "new token", the, gone, stays, "sat again", both, on, x1, x2]
+map a -> b {
+  "new token" = mean(*); zero gone; keep stays; "sat again" = sat; both = mean(the, on); * = mean(*)
+}
+reshape "emb" { dim 0 = a -> b }
+reshape "bias" { dim 0 = (a -> b) * 3 }
+labels c = [p, q, r]
+labels d = [q, fresh, nothing]
+map c -> d { fresh = mean(*); zero nothing }
+rename "head.<c>.w" -> "head.<d>.w"
+)");
+    named source = {{"emb", at::randn({4, 6}).to(at::kBFloat16)},
+                    {"bias", at::randn({12})},
+                    {"head.0.w", at::randn({2, 2})},
+                    {"head.1.w", at::randn({2, 2})},
+                    {"head.2.w", at::randn({2, 2})}};
+    named templ = {{"emb", at::randn({10, 6})},
+                   {"bias", at::randn({30})},
+                   {"head.0.w", at::randn({2, 2})},
+                   {"head.1.w", at::randn({2, 2})}};
+    check_host_equals_torch(graft::make_plan(r, graft::tensor_set_of(source), graft::tensor_set_of(templ)), source,
+                            templ);
+  }
   SECTION("kept rows in two dimensions of one tensor, integer values") {
     auto r = test::rules_text(R"(joints a = [x, y, z]
 joints b = [z, w, x]

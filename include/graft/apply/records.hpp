@@ -54,7 +54,8 @@ inline dense converted(dense d, dtype to) {
   return out;
 }
 
-/// One dimension's selection: copies, means and zeros (kept rows are restored from the template later).
+/// One dimension's selection: copies, means and zeros (zeroed rows, and kept rows until they are restored from
+/// the template).
 inline dense select(const dense& cur, const rules::dim_selection& sel) {
   const auto dim = static_cast<std::size_t>(sel.dim);
   const bool fractional = dtype_is_floating(cur.type) || dtype_is_complex(cur.type);  // means keep its type
@@ -72,10 +73,15 @@ inline dense select(const dense& cur, const rules::dim_selection& sel) {
       convert_elements(cur.at((o * rows_in + s) * inner), cur.type, next.at((o * rows_out + d) * inner), type, inner);
     }
     for (const auto& m : sel.means) {
+      std::byte* to = next.at((o * rows_out + static_cast<std::size_t>(m.destination)) * inner);
+      if (m.same_as >= 0) {  // the mean of the same rows, computed already
+        const auto first = static_cast<std::size_t>(sel.means[static_cast<std::size_t>(m.same_as)].destination);
+        std::memcpy(to, next.at((o * rows_out + first) * inner), inner * dtype_size(type));
+        continue;
+      }
       std::vector<const std::byte*> rows;
       for (auto s : m.sources) rows.push_back(cur.at((o * rows_in + static_cast<std::size_t>(s)) * inner));
-      mean_elements(rows, cur.type, next.at((o * rows_out + static_cast<std::size_t>(m.destination)) * inner), type,
-                    inner);
+      mean_elements(rows, cur.type, to, type, inner);
     }
   }
   return next;

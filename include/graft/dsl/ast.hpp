@@ -17,14 +17,17 @@ namespace graft::dsl::ast {
 // The words of the language are graft's vocabulary (graft/vocabulary.hpp).
 using graft::category;
 using graft::count_kind;
+using graft::fill_kind;
 using graft::filter_kind;
+using graft::label_kind;
 using graft::plan_mode;
 using graft::shape_op_kind;
 
 /// Byte offset into the rules file (turned into file:line:col by `graft::source_location`).
 using offset_t = std::size_t;
 
-/// A bare name (joint, joint set) and where it stands.
+/// A bare name (label set) and where it stands; also a label, which may be quoted (`"great white
+/// shark"`: the text without quotes) or `*` (the text empty: "every label", where the grammar allows it).
 struct ident {
   offset_t offset = 0;
   std::string text;
@@ -42,14 +45,23 @@ struct use_stmt {
   string_lit path;
 };
 
-/// `joints NAME = [a, b, ...]`.
-struct joints_stmt {
+/// `labels NAME = [a, "b c", ...]` (or `joints NAME = [...]`).
+struct label_set_stmt {
   offset_t offset = 0;
+  label_kind kind = label_kind::joints;
   ident name;
   std::vector<ident> members;
 };
 
-/// The right-hand side of a map entry: one joint, or `mean(a, b, ...)`.
+/// `labels NAME from "file.labels"`: a set read from a label file.
+struct label_file_stmt {
+  offset_t offset = 0;
+  label_kind kind = label_kind::labels;
+  ident name;
+  string_lit path;
+};
+
+/// The right-hand side of a map entry: one label, or `mean(a, b, ...)` (`mean(*)`: all source labels).
 struct joint_source {
   bool mean = false;
   std::vector<ident> joints;
@@ -61,14 +73,15 @@ struct map_entry {
   joint_source source;
 };
 
-/// `keep a, b` inside a map block: destination labels acknowledged to have no source.
-struct map_keep {
+/// `keep a, b` or `zero a, b` inside a map block: what destination labels without a source get.
+struct map_fill {
   offset_t offset = 0;
+  fill_kind kind = fill_kind::keep;
   std::vector<ident> labels;
 };
 
 /// One item of a map block.
-struct map_item : boost::spirit::x3::variant<map_entry, map_keep> {
+struct map_item : boost::spirit::x3::variant<map_entry, map_fill> {
   using base_type::base_type;
   using base_type::operator=;
 };
@@ -197,7 +210,7 @@ struct mode_stmt {
 };
 
 /// Any statement.
-struct statement : boost::spirit::x3::variant<use_stmt, joints_stmt, map_stmt, strip_stmt, rename_stmt, filter_stmt,
+struct statement : boost::spirit::x3::variant<use_stmt, label_set_stmt, label_file_stmt, map_stmt, strip_stmt, rename_stmt, filter_stmt,
                                               reshape_stmt, expect_labels_stmt, expect_stmt, mode_stmt> {
   using base_type::base_type;
   using base_type::operator=;

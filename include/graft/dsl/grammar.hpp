@@ -146,6 +146,8 @@ inline const vocabulary_symbols count_kind_words{count_table};
 inline const vocabulary_symbols shape_op_words{shape_op_table};
 inline const vocabulary_symbols category_words{category_table};
 inline const vocabulary_symbols plan_mode_words{plan_mode_table};
+inline const vocabulary_symbols label_kind_words{label_kind_table};
+inline const vocabulary_symbols fill_kind_words{fill_table};
 
 /// Rule names built from the vocabulary (X3 keeps the pointer: these live as long as the program).
 inline const std::string shape_op_rule_name = words_of(shape_op_table);
@@ -163,8 +165,18 @@ inline const std::string counted_words = [] {
 }();
 inline const std::string segment_rule_name =
     "a layout segment (keep, keep N, " + counted_words + ", A -> B, (A -> B) * k, k * (A -> B))";
-inline const std::string statement_rule_name =
-    "a statement (use, joints, map, strip, rename, " + words_of(filter_table, ", ") + ", reshape, expect, mode)";
+inline const std::string statement_rule_name = "a statement (use, " + words_of(label_kind_table, ", ") +
+                                               ", map, strip, rename, " + words_of(filter_table, ", ") +
+                                               ", reshape, expect, mode)";
+/// "keep labels, zero labels": each fill word with its labels.
+inline const std::string fill_words = [] {
+  std::string out;
+  for (const auto& r : fill_table) out += (out.empty() ? "" : ", ") + std::string(r.word) + " labels";
+  return out;
+}();
+inline const std::string map_item_rule_name = "a map entry (label = source, " + fill_words + ") or '}'";
+inline const std::string fill_rule_name = words_of(fill_table);
+inline const std::string label_kind_rule_name = words_of(label_kind_table);
 
 /// A symbol-table word that must end at a word boundary.
 template <typename Symbols>
@@ -181,10 +193,13 @@ struct string_lit_id;
 struct count_id;
 struct dim_index_id;
 struct use_id;
-struct joints_id;
+struct label_set_id;
+struct label_file_id;
+struct member_label_id;
+struct map_label_id;
 struct joint_source_id;
 struct map_entry_id;
-struct map_keep_id;
+struct map_fill_id;
 struct map_item_id;
 struct map_id;
 struct strip_id;
@@ -213,11 +228,14 @@ inline const x3::rule<string_lit_id, ast::string_lit> string_lit = "a quoted str
 inline const x3::rule<count_id, std::int64_t> count = "a count (a whole number)";
 inline const x3::rule<dim_index_id, std::int64_t> dim_index = "a dimension (a whole number)";
 inline const x3::rule<use_id, ast::use_stmt> use_stmt = "use";
-inline const x3::rule<joints_id, ast::joints_stmt> joints_stmt = "joints";
-inline const x3::rule<joint_source_id, ast::joint_source> joint_source = "a joint name or mean(...)";
-inline const x3::rule<map_entry_id, ast::map_entry> map_entry = "a map entry (label = source, keep labels) or '}'";
-inline const x3::rule<map_keep_id, ast::map_keep> map_keep = "keep";
-inline const x3::rule<map_item_id, ast::map_item> map_item = "a map entry (label = source, keep labels) or '}'";
+inline const x3::rule<label_set_id, ast::label_set_stmt> label_set_stmt = label_kind_rule_name.c_str();
+inline const x3::rule<label_file_id, ast::label_file_stmt> label_file_stmt = label_kind_rule_name.c_str();
+inline const x3::rule<member_label_id, ast::ident> member_label = "a label (a name or a quoted string)";
+inline const x3::rule<map_label_id, ast::ident> map_label = "a label (a name, a quoted string or *)";
+inline const x3::rule<joint_source_id, ast::joint_source> joint_source = "a label or mean(...)";
+inline const x3::rule<map_entry_id, ast::map_entry> map_entry = map_item_rule_name.c_str();
+inline const x3::rule<map_fill_id, ast::map_fill> map_fill = fill_rule_name.c_str();
+inline const x3::rule<map_item_id, ast::map_item> map_item = map_item_rule_name.c_str();
 inline const x3::rule<map_id, ast::map_stmt> map_stmt = "map";
 inline const x3::rule<strip_id, ast::strip_stmt> strip_stmt = "strip";
 inline const x3::rule<rename_id, ast::rename_stmt> rename_stmt = "rename";
@@ -260,13 +278,25 @@ inline const auto use_stmt_def = here >> keyword("use") > string_lit;
 /// One or more names separated by commas.
 inline const auto ident_list = x3::rule<struct ident_list_tag, std::vector<ast::ident>>{"a name"} = ident >
                                                                                                     *(',' > ident);
-inline const auto joints_stmt_def = here >> keyword("joints") > ident > equals > open_bracket > ident_list
-                                    > close_bracket;
-inline const auto joint_source_def = (keyword("mean") >> x3::attr(true) > open_paren > ident_list > close_paren) |
-                                     (x3::attr(false) >> x3::repeat(1)[ident]);
-inline const auto map_entry_def = ident > equals > joint_source;
-inline const auto map_keep_def = here >> keyword("keep") > ident_list;
-inline const auto map_item_def = map_keep | map_entry;
+/// A label: a name or a quoted string (a label file's members may be anything: graft/rules/label_file.hpp).
+inline const auto member_label_def = here >> (name_text | string_body);
+/// A label in a map block: also `*` (every label; its text is empty, which no label can be).
+inline const auto map_label_def = here >> (name_text | string_body | (x3::lit('*') >> x3::attr(std::string())));
+/// One or more labels separated by commas.
+inline const auto member_list = x3::rule<struct member_list_tag, std::vector<ast::ident>>{
+    "a label (a name or a quoted string)"} = member_label > *(',' > member_label);
+inline const auto map_label_list = x3::rule<struct map_label_list_tag, std::vector<ast::ident>>{
+    "a label (a name, a quoted string or *)"} = map_label > *(',' > map_label);
+/// The `=` of a label set, where `from "file"` could also stand.
+inline const auto set_equals = x3::rule<struct set_equals_tag>{"'= [labels]' or 'from \"file\"'"} = x3::lit('=');
+inline const auto label_file_stmt_def = here >> whole_word(label_kind_words) >> ident >> keyword("from") > string_lit;
+inline const auto label_set_stmt_def = here >> whole_word(label_kind_words) > ident > set_equals > open_bracket >
+                                       member_list > close_bracket;
+inline const auto joint_source_def = (keyword("mean") >> x3::attr(true) > open_paren > map_label_list > close_paren) |
+                                     (x3::attr(false) >> x3::repeat(1)[map_label]);
+inline const auto map_entry_def = map_label > equals > joint_source;
+inline const auto map_fill_def = here >> whole_word(fill_kind_words) > map_label_list;
+inline const auto map_item_def = map_fill | map_entry;
 /// `{ item [;|,] ... }`: the body of a map block (and of `expect labels`).
 inline const auto map_body = x3::rule<struct map_body_tag, std::vector<ast::map_item>>{
     "'{'"} = open_brace > *(((!x3::lit('}')) > map_item) >> -(x3::lit(';') | x3::lit(','))) > close_brace;
@@ -297,12 +327,12 @@ inline const auto dim_word = x3::rule<struct dim_word_tag>{"dim (dim D = A -> B)
 inline const auto expect_labels_stmt_def = here >> (keyword("expect") >> keyword("labels")) > string_list > here
                                            > dim_word > dim_index > equals > ident > arrow > ident > map_body;
 inline const auto mode_stmt_def = here >> keyword("mode") > mode_word;
-inline const auto statement_def = use_stmt | joints_stmt | map_stmt | strip_stmt | rename_stmt | filter_stmt |
+inline const auto statement_def = use_stmt | label_file_stmt | label_set_stmt | map_stmt | strip_stmt | rename_stmt | filter_stmt |
                                   reshape_stmt | expect_labels_stmt | expect_stmt | mode_stmt;
 inline const auto file_def = *((!x3::eoi) > statement);
 
-BOOST_SPIRIT_DEFINE(name_text, ident, string_body, string_lit, count, dim_index, use_stmt, joints_stmt, joint_source,
-                    map_entry, map_keep, map_item, map_stmt, strip_stmt, rename_stmt, filter_stmt, keep_segment,
+BOOST_SPIRIT_DEFINE(name_text, ident, string_body, string_lit, count, dim_index, use_stmt, label_set_stmt,
+                    label_file_stmt, member_label, map_label, joint_source, map_entry, map_fill, map_item, map_stmt, strip_stmt, rename_stmt, filter_stmt, keep_segment,
                     count_segment, joint_segment, grouped_segment, blocked_segment, segment, dim_op, shape_op,
                     reshape_op, reshape_stmt, expect_labels_stmt, expect_stmt, mode_stmt, statement, file)
 

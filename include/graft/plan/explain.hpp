@@ -39,9 +39,13 @@ inline std::string explain_entry(const plan& p, const plan_entry& e) {
     out += "  source rows:      " + index_list(sel.source_index) + "\n";
     out += "  destination rows: " + index_list(sel.destination_index) + "\n";
     for (const auto& m : sel.means)
-      out += "  destination row " + std::to_string(m.destination) + " = mean of source rows " + index_list(m.sources) +
+      out += "  destination row " + std::to_string(m.destination) +
+             (m.same_as < 0 ? " = mean of source rows " + index_list(m.sources)
+                            : " = the same mean as destination row " +
+                                  std::to_string(sel.means[static_cast<std::size_t>(m.same_as)].destination)) +
              "\n";
     if (!sel.kept.empty()) out += "  kept (destination) rows: " + index_list(sel.kept) + "\n";
+    if (!sel.zeroed.empty()) out += "  zeroed (destination) rows: " + index_list(sel.zeroed) + "\n";
     if (!sel.dropped.empty()) out += "  dropped (source) rows:   " + index_list(sel.dropped) + "\n";
   }
   for (const auto& step : e.steps) add_line(out, "step: " + step.text() + " (" + step.where.str() + ")");

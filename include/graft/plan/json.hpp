@@ -29,6 +29,8 @@ inline void write_label_maps(json_writer& w, const plan& p) {
     w.begin_object();
     w.key("from").value(m->from);
     w.key("to").value(m->to);
+    w.key("from_kind").value(rules::label_word(m->from_kind));
+    w.key("to_kind").value(rules::label_word(m->to_kind));
     w.key("map_at");
     if (m->where.known())
       w.value(m->where.str());
@@ -42,6 +44,12 @@ inline void write_label_maps(json_writer& w, const plan& p) {
       w.key("sources").begin_array();
       for (auto s : t.sources) w.value(m->from_joints[s]);
       w.end_array();
+      w.key("mean_of_all").value(t.how == rules::joint_source::kind::mean_of_all);
+      w.key("fill");
+      if (t.how == rules::joint_source::kind::none)
+        w.value(std::string(row_of(fill_table, t.fill).word));
+      else
+        w.null();
       w.key("acknowledged").value(t.acknowledged);
       w.end_object();
     }
@@ -148,11 +156,15 @@ inline std::string format_json(const plan& p) {
       for (const auto& m : sel.means) {
         w.begin_object();
         w.key("destination").value(static_cast<long long>(m.destination));
-        w.key("sources").array(m.sources);
+        if (m.same_as < 0)
+          w.key("sources").array(m.sources);
+        else
+          w.key("same_as").value(static_cast<long long>(sel.means[static_cast<std::size_t>(m.same_as)].destination));
         w.end_object();
       }
       w.end_array();
       w.key("kept").array(sel.kept);
+      w.key("zeroed").array(sel.zeroed);
       w.key("dropped").array(sel.dropped);
       w.key("joints").array(sel.joint_summaries);
       w.key("reordered").value(reorders(sel));

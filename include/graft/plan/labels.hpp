@@ -31,7 +31,7 @@ inline std::vector<std::vector<std::int64_t>> row_sources(const rules::dim_selec
     out[static_cast<std::size_t>(sel.destination_index[i])] = {sel.source_index[i]};
   for (const auto& m : sel.means) {
     auto& rows = out[static_cast<std::size_t>(m.destination)];
-    rows = m.sources;
+    rows = sel.sources_of(m);
     std::sort(rows.begin(), rows.end());
   }
   return out;
@@ -50,10 +50,10 @@ inline std::string source_row_text(const rules::joint_span& span, std::int64_t r
   return out;
 }
 
-/// "no source (kept)", "coco 'nose'" or "mean(coco 'a', coco 'b')".
+/// "no source (kept)", "no source (zeroed)", "coco 'nose'" or "mean(coco 'a', coco 'b')".
 inline std::string sources_text(const rules::joint_span& span, const std::vector<std::int64_t>& rows,
-                                std::int64_t channel) {
-  if (rows.empty()) return "no source (kept)";
+                                std::int64_t channel, bool zeroed = false) {
+  if (rows.empty()) return zeroed ? "no source (zeroed)" : "no source (kept)";
   if (rows.size() == 1) return source_row_text(span, rows[0], channel);
   std::string out;
   for (auto r : rows) out += (out.empty() ? "" : ", ") + source_row_text(span, r, channel);
@@ -70,6 +70,8 @@ template <class ExpectedOf>
 std::vector<std::string> label_mismatches(const rules::dim_selection& sel, ExpectedOf expected_of) {
   std::vector<std::string> out;
   const auto rows = detail::row_sources(sel);
+  std::vector<bool> zeroed(rows.size(), false);
+  for (auto z : sel.zeroed) zeroed[static_cast<std::size_t>(z)] = true;
   for (const auto& span : sel.joint_spans) {
     const rules::joint_mapping& expected = expected_of(span);
     const auto na = static_cast<std::int64_t>(span.map->from_joints.size());
@@ -80,15 +82,18 @@ std::vector<std::string> label_mismatches(const rules::dim_selection& sel, Expec
     for (std::int64_t j = 0; j < nb && j < static_cast<std::int64_t>(expected.targets.size()); ++j) {
       for (std::int64_t c = 0; c < span.repeat; ++c) {
         const std::int64_t d = row(span.destination_begin, nb, j, c);
+        const auto& target = expected.targets[static_cast<std::size_t>(j)];
         std::vector<std::int64_t> want;
-        for (auto s : expected.targets[static_cast<std::size_t>(j)].sources)
+        for (auto s : expected.sources_of(static_cast<std::size_t>(j)))
           want.push_back(row(span.source_begin, na, static_cast<std::int64_t>(s), c));
         std::sort(want.begin(), want.end());
+        const bool want_zero = target.how == rules::joint_source::kind::none && target.fill == fill_kind::zero;
         const auto& got = rows[static_cast<std::size_t>(d)];
-        if (got == want) continue;
+        const bool got_zero = zeroed[static_cast<std::size_t>(d)];
+        if (got == want && got_zero == want_zero) continue;
         out.push_back(span.map->to + " '" + span.map->to_joints[static_cast<std::size_t>(j)] + "' (row " +
-                      std::to_string(d) + ") takes " + detail::sources_text(span, got, c) + ", expected " +
-                      detail::sources_text(span, want, c));
+                      std::to_string(d) + ") takes " + detail::sources_text(span, got, c, got_zero) + ", expected " +
+                      detail::sources_text(span, want, c, want_zero));
         break;  // one message a label
       }
     }
@@ -96,23 +101,15 @@ std::vector<std::string> label_mismatches(const rules::dim_selection& sel, Expec
   return out;
 }
 
-/// Labels of `list` by index, joined: at most `limit` names, then "and N more" (limit 0: all).
-inline std::string label_list(const std::vector<std::string>& labels, const std::vector<std::size_t>& list,
-                              std::size_t limit = 0) {
-  std::string out;
-  for (std::size_t i = 0; i < list.size(); ++i) {
-    if (limit && i == limit) return out + " and " + std::to_string(list.size() - limit) + " more";
-    out += (i ? ", " : "") + labels[list[i]];
-  }
-  return out;
-}
+using rules::label_list;
 
 /// "coco -> crowdpose: 12 of 14 joints; head, neck kept; coco joints dropped: nose, ...": one line of
 /// the report's labels section (the dropped list cut to `limit` names; 0: all).
 inline std::string label_map_line(const rules::joint_mapping& m, std::size_t limit = 10) {
   std::string out = m.from + " -> " + m.to + ": " + m.summary();
   const auto dropped = m.dropped();
-  if (!dropped.empty()) out += "; " + m.from + " joints dropped: " + label_list(m.from_joints, dropped, limit);
+  if (!dropped.empty())
+    out += "; " + m.from + " " + rules::label_word(m.from_kind) + " dropped: " + label_list(m.from_joints, dropped, limit);
   return out;
 }
 

@@ -185,14 +185,16 @@ private:
           if (map->from != sets.at(0)) continue;
           for (std::size_t j = 0; j < map->targets.size(); ++j) {
             const auto& target = map->targets[j];
-            if (target.how != rules::joint_source::kind::mean) continue;
+            if (target.how != rules::joint_source::kind::mean && target.how != rules::joint_source::kind::mean_of_all)
+              continue;
+            const auto wanted = map->sources_of(j);
             std::vector<std::size_t> sources;
-            for (auto joint : target.sources) {
+            for (auto joint : wanted) {
               auto it = members.find(joint);
               if (it == members.end()) break;
               sources.push_back(it->second);
             }
-            if (sources.size() != target.sources.size()) continue;
+            if (sources.size() != wanted.size()) continue;
             auto name = detail::expand_name(
                 rule, example.joint_captures,
                 [&](const std::string& from, std::size_t, const std::string& to) -> std::optional<std::size_t> {

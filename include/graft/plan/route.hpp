@@ -116,7 +116,8 @@ public:
         if (!map) return std::nullopt;
         auto j = map->destination_of(index);
         if (!j) {
-          lost = "joint '" + map->from_joints[index] + "' of " + from + " has no counterpart in " + to;
+          lost = rules::label_word(map->from_kind, false) + " '" + map->from_joints[index] + "' of " + from +
+                 " has no counterpart in " + to;
           return std::nullopt;
         }
         if (map->targets[*j].how == rules::joint_source::kind::renamed) via_renamed = true;

@@ -1,8 +1,10 @@
 #pragma once
 /// \file
-/// Joint sets and the maps between them: which source joints feed each destination joint.
+/// Label sets (`joints coco = [...]`, `labels imagenet1k from "..."`) and the maps between them: which
+/// source labels feed each destination label. "Joint" in the names here is any label.
 
 #include <graft/source.hpp>
+#include <graft/vocabulary.hpp>
 
 #include <algorithm>
 #include <cstddef>
@@ -14,13 +16,20 @@
 
 namespace graft::rules {
 
-/// An ordered, named list of joints (`joints coco = [...]`).
+/// The plural word of a label kind ("joints", "labels"), or its singular ("joint", "label").
+inline std::string label_word(label_kind kind, bool plural = true) {
+  const auto& row = row_of(label_kind_table, kind);
+  return std::string(plural ? row.word : row.singular);
+}
+
+/// An ordered, named list of labels (`joints coco = [...]`, `labels pets = [...]`).
 struct joint_set {
   std::string name;                 ///< the set's name
-  std::vector<std::string> joints;  ///< joint names in channel order
-  source_location where;            ///< the `joints` statement
+  std::vector<std::string> joints;  ///< label names in channel order
+  source_location where;            ///< the `joints` / `labels` statement
   /// Each joint's index by name, when add() built the set (else index_of() searches `joints`).
   std::unordered_map<std::string, std::size_t> index = {};
+  label_kind kind = label_kind::joints;  ///< the word it was declared with (reports and messages use it)
 
   /// Appends `joint` (and indexes it); false, the set unchanged, when it is already a member.
   bool add(const std::string& joint) {
@@ -50,23 +59,38 @@ private:
   }
 };
 
+/// Labels of `list` by index, joined: at most `limit` names, then "and N more" (limit 0: all).
+inline std::string label_list(const std::vector<std::string>& labels, const std::vector<std::size_t>& list,
+                              std::size_t limit = 0) {
+  std::string out;
+  for (std::size_t i = 0; i < list.size(); ++i) {
+    if (limit && i == limit) return out + " and " + std::to_string(list.size() - limit) + " more";
+    out += (i ? ", " : "") + labels[list[i]];
+  }
+  return out;
+}
+
 /// How one destination joint gets its values.
 struct joint_source {
   enum class kind {
-    same_name,  ///< copied from the source joint of the same name
-    renamed,    ///< copied from one differently named source joint (`head = nose`)
-    mean,       ///< the mean of several source joints (`neck = mean(a, b)`)
-    none        ///< no source: keeps the destination's values
+    same_name,    ///< copied from the source joint of the same name
+    renamed,      ///< copied from one differently named source joint (`head = nose`)
+    mean,         ///< the mean of several source joints (`neck = mean(a, b)`)
+    mean_of_all,  ///< the mean of every source label (`new_token = mean(*)`); `sources` stays empty
+    none          ///< no source: `fill` says what its rows get
   };
   kind how = kind::none;
   std::vector<std::size_t> sources;  ///< indices into the source set
-  bool acknowledged = false;         ///< none: listed in the map's `keep` (its values are meant to stay)
+  bool acknowledged = false;         ///< none: listed in the map's `keep` or `zero` (meant to have no source)
+  fill_kind fill = fill_kind::keep;  ///< none: the destination's values stay, or zeros
 };
 
 /// A resolved `map A -> B`: for every joint of B, where it comes from in A.
 struct joint_mapping {
   std::string from;                      ///< source set name
   std::string to;                        ///< destination set name
+  label_kind from_kind = label_kind::joints;  ///< the source set's word
+  label_kind to_kind = label_kind::joints;    ///< the destination set's word
   std::vector<std::string> from_joints;  ///< the source set's joints
   std::vector<std::string> to_joints;    ///< the destination set's joints
   std::vector<joint_source> targets;     ///< one per destination joint
@@ -91,11 +115,21 @@ struct joint_mapping {
     return out;
   }
 
+  /// The source labels destination label `j` takes (every one for mean(*)), in the map's order.
+  std::vector<std::size_t> sources_of(std::size_t j) const {
+    if (targets[j].how != joint_source::kind::mean_of_all) return targets[j].sources;
+    std::vector<std::size_t> all(from_joints.size());
+    for (std::size_t a = 0; a < all.size(); ++a) all[a] = a;
+    return all;
+  }
+
   /// The source joints that no destination joint takes, in source order.
   std::vector<std::size_t> dropped() const {
     std::vector<bool> used(from_joints.size(), false);
-    for (const auto& t : targets)
+    for (const auto& t : targets) {
+      if (t.how == joint_source::kind::mean_of_all) return {};
       for (auto s : t.sources) used[s] = true;
+    }
     std::vector<std::size_t> out;
     for (std::size_t a = 0; a < used.size(); ++a)
       if (!used[a]) out.push_back(a);
@@ -108,24 +142,41 @@ struct joint_mapping {
         targets.begin(), targets.end(), [](const joint_source& t) { return t.how != joint_source::kind::none; }));
   }
 
-  /// "12 of 14 joints; head = nose, neck = mean(left_shoulder, right_shoulder); x kept".
-  std::string summary() const {
-    std::string out = std::to_string(covered()) + " of " + std::to_string(targets.size()) + " joints";
-    std::string synthesized, kept;
+  /// "12 of 14 joints; head = nose, neck = mean(left_shoulder, right_shoulder); a, b = mean(*); x kept;
+  /// y zeroed": each list cut to `limit` names ("and N more"; 0: all).
+  std::string summary(std::size_t limit = 10) const {
+    std::string out = std::to_string(covered()) + " of " + std::to_string(targets.size()) + " " + label_word(to_kind);
+    std::string synthesized;
+    std::size_t shown = 0, more = 0;
+    std::vector<std::size_t> of_all, kept, zeroed;
     for (std::size_t j = 0; j < targets.size(); ++j) {
       const auto& t = targets[j];
+      std::string item;
       if (t.how == joint_source::kind::renamed) {
-        synthesized += (synthesized.empty() ? "" : ", ") + to_joints[j] + " = " + from_joints[t.sources[0]];
+        item = to_joints[j] + " = " + from_joints[t.sources[0]];
       } else if (t.how == joint_source::kind::mean) {
         std::string args;
         for (auto s : t.sources) args += (args.empty() ? "" : ", ") + from_joints[s];
-        synthesized += (synthesized.empty() ? "" : ", ") + to_joints[j] + " = mean(" + args + ")";
+        item = to_joints[j] + " = mean(" + args + ")";
+      } else if (t.how == joint_source::kind::mean_of_all) {
+        of_all.push_back(j);
       } else if (t.how == joint_source::kind::none) {
-        kept += (kept.empty() ? "" : ", ") + to_joints[j];
+        (t.fill == fill_kind::zero ? zeroed : kept).push_back(j);
       }
+      if (item.empty()) continue;
+      if (limit && shown == limit) {
+        ++more;
+        continue;
+      }
+      synthesized += (synthesized.empty() ? "" : ", ") + item;
+      ++shown;
     }
+    if (more) synthesized += " and " + std::to_string(more) + " more";
     if (!synthesized.empty()) out += "; " + synthesized;
-    if (!kept.empty()) out += "; " + kept + " kept";
+    const auto names = [&](const std::vector<std::size_t>& list) { return label_list(to_joints, list, limit); };
+    if (!of_all.empty()) out += "; " + names(of_all) + " = mean(*)";
+    if (!kept.empty()) out += "; " + names(kept) + " " + std::string(row_of(fill_table, fill_kind::keep).done);
+    if (!zeroed.empty()) out += "; " + names(zeroed) + " " + std::string(row_of(fill_table, fill_kind::zero).done);
     return out;
   }
 };

@@ -102,7 +102,10 @@ struct dim_layout {
 /// A destination row synthesized as the mean of source rows.
 struct mean_row {
   std::int64_t destination = 0;
-  std::vector<std::int64_t> sources;
+  std::vector<std::int64_t> sources;  ///< empty when same_as is set
+  /// The index of an earlier row of dim_selection::means with the same sources (the rows of mean(*)
+  /// share one list), or -1: executors compute that mean once and copy it.
+  std::int64_t same_as = -1;
 };
 
 /// Where one joint segment lies in a dimension (for reports and policy tests).
@@ -123,13 +126,19 @@ struct dim_selection {
   std::vector<std::int64_t> destination_index;  ///< (same length as source_index)
   std::vector<mean_row> means;                  ///< synthesized destination rows
   std::vector<std::int64_t> kept;               ///< destination rows left as initialised
+  std::vector<std::int64_t> zeroed;             ///< destination rows set to zero (`zero` in the map)
   std::vector<std::int64_t> dropped;            ///< source rows not used
   std::vector<std::string> joint_summaries;     ///< one per joint segment ("12 of 14 joints; ...")
   std::vector<joint_span> joint_spans;          ///< one per joint segment
 
+  /// The source rows mean row `m` averages (its own list, or the one it shares).
+  const std::vector<std::int64_t>& sources_of(const mean_row& m) const {
+    return m.same_as < 0 ? m.sources : means[static_cast<std::size_t>(m.same_as)].sources;
+  }
+
   /// True when every destination row i is a copy of source row i.
   bool is_identity() const {
-    if (source_size != destination_size || !means.empty() || !kept.empty()) return false;
+    if (source_size != destination_size || !means.empty() || !kept.empty() || !zeroed.empty()) return false;
     if (static_cast<std::int64_t>(source_index.size()) != destination_size) return false;
     for (std::size_t i = 0; i < source_index.size(); ++i)
       if (source_index[i] != static_cast<std::int64_t>(i) || destination_index[i] != static_cast<std::int64_t>(i))
@@ -216,12 +225,24 @@ inline dim_selection resolve_layout(const dim_layout& layout, std::int64_t sourc
           return joint_row(seg.block_major, k, base, n, joint, c);
         };
         std::vector<bool> used(static_cast<std::size_t>(na), false);
+        std::vector<std::int64_t> mean_of_all(static_cast<std::size_t>(k), -1);  // per channel: its row in means
+        bool all_used = false;                                                    // a mean(*) takes every row
         for (std::int64_t j = 0; j < nb; ++j) {
           const joint_source& t = map.targets[static_cast<std::size_t>(j)];
           for (std::int64_t c = 0; c < k; ++c) {
             const std::int64_t d = row(dst, nb, j, c);
+            auto& shared = mean_of_all[static_cast<std::size_t>(c)];
             if (t.how == joint_source::kind::none) {
-              out.kept.push_back(d);
+              (t.fill == fill_kind::zero ? out.zeroed : out.kept).push_back(d);
+            } else if (t.how == joint_source::kind::mean_of_all && na == 1) {
+              copy(row(src, na, 0, c), d);
+            } else if (t.how == joint_source::kind::mean_of_all && shared >= 0) {
+              out.means.push_back({d, {}, shared});
+            } else if (t.how == joint_source::kind::mean_of_all) {
+              mean_row m{d, {}};
+              for (std::int64_t a = 0; a < na; ++a) m.sources.push_back(row(src, na, a, c));
+              shared = static_cast<std::int64_t>(out.means.size());
+              out.means.push_back(std::move(m));
             } else if (t.how == joint_source::kind::mean && t.sources.size() > 1) {
               mean_row m{d, {}};
               for (auto s : t.sources) m.sources.push_back(row(src, na, static_cast<std::int64_t>(s), c));
@@ -231,8 +252,9 @@ inline dim_selection resolve_layout(const dim_layout& layout, std::int64_t sourc
             }
           }
           for (auto s : t.sources) used[s] = true;
+          all_used = all_used || t.how == joint_source::kind::mean_of_all;
         }
-        for (std::int64_t a = 0; a < na; ++a)
+        for (std::int64_t a = 0; a < na && !all_used; ++a)
           if (!used[static_cast<std::size_t>(a)])
             for (std::int64_t c = 0; c < k; ++c) out.dropped.push_back(row(src, na, a, c));
         out.joint_summaries.push_back(map.summary());

@@ -436,7 +436,7 @@ private:
     token t{token_kind::joint, set, {}, false, false, 0};
     if (sizes) {
       auto n = sizes(set);
-      if (!n) throw pattern_syntax_error(i + 1, "unknown joint set '" + set + "'");
+      if (!n) throw pattern_syntax_error(i + 1, "unknown label set '" + set + "'");
       t.joint_count = *n;
     }
     push(std::move(t));

@@ -46,6 +46,17 @@ inline at::ScalarType mean_type(at::ScalarType t) {
   return at::isComplexType(t) ? at::kComplexFloat : at::kFloat;
 }
 
+/// Rows `rows` of `t` on `dim`: a strided view when they step evenly (mean(*) takes every row of a
+/// segment: no copy of a 150,000-row embedding), else a gathered copy.
+inline at::Tensor source_rows(const at::Tensor& t, std::int64_t dim, const std::vector<std::int64_t>& rows,
+                              const at::Device& device) {
+  const std::int64_t step = rows.size() > 1 ? rows[1] - rows[0] : 1;
+  bool even = step > 0;
+  for (std::size_t i = 1; even && i < rows.size(); ++i) even = rows[i] - rows[i - 1] == step;
+  if (even && !rows.empty()) return t.slice(dim, rows.front(), rows.back() + 1, step);
+  return t.index_select(dim, index_tensor(rows, device));
+}
+
 /// Fills `destination` through per-dimension selections of `source` (already on the device).
 inline void apply_selections(const plan_entry& e, const at::Tensor& source, at::Tensor& destination) {
   const at::Device device = destination.device();
@@ -63,7 +74,11 @@ inline void apply_selections(const plan_entry& e, const at::Tensor& source, at::
       next.index_copy_(dim, index_tensor(sel.destination_index, device),
                        current.index_select(dim, index_tensor(sel.source_index, device)).to(next.scalar_type()));
     for (const auto& m : sel.means) {
-      at::Tensor rows = current.index_select(dim, index_tensor(m.sources, device));
+      if (m.same_as >= 0) {  // the mean of the same rows, computed already
+        next.select(dim, m.destination).copy_(next.select(dim, sel.means[static_cast<std::size_t>(m.same_as)].destination));
+        continue;
+      }
+      at::Tensor rows = source_rows(current, dim, m.sources, device);
       next.select(dim, m.destination).copy_(rows.to(mean_type(rows.scalar_type())).mean(dim));
     }
     if (!sel.kept.empty()) {

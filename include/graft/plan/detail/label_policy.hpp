@@ -17,7 +17,7 @@
 namespace graft::detail {
 
 /// The maps the rules use, first use first, into p.label_maps; for each, its destination labels
-/// without a source that no `keep` acknowledges are an error (a warning when lenient), at the `map`
+/// without a source that no `keep` or `zero` acknowledges are an error (a warning when lenient), at the `map`
 /// statement or, for an implicit same-name map, at its first use; each with a did-you-mean among the
 /// source labels no destination label takes.
 inline void check_label_maps(plan& p, const rules::ruleset& rules) {
@@ -54,8 +54,9 @@ inline void check_label_maps(plan& p, const rules::ruleset& rules) {
     p.problems.push_back(plan_problem::at_rule(
         level, where,
         std::string(declared ? "map " : "") + m.from + " -> " + m.to +
-            (declared ? "" : " (no map statement: every joint takes its namesake)") + " gives no source to " + m.to +
-            (one ? " joint " : " joints ") + listed + ": " + fix + ", or map " + (one ? "it" : "them")));
+            (declared ? "" : " (no map statement: every " + rules::label_word(m.to_kind, false) + " takes its namesake)") +
+            " gives no source to " + m.to + " " + rules::label_word(m.to_kind, !one) + " " + listed + ": " + fix +
+            ", or map " + (one ? "it" : "them")));
   }
 }
 

@@ -6,11 +6,13 @@
 #include <graft/dsl/ast.hpp>
 #include <graft/error.hpp>
 #include <graft/rules/detail/file_loader.hpp>
+#include <graft/rules/detail/label_sets.hpp>
 #include <graft/rules/ruleset.hpp>
 
 #include <algorithm>
 #include <map>
 #include <memory>
+#include <optional>
 #include <set>
 #include <string>
 #include <string_view>
@@ -50,7 +52,7 @@ private:
   const joint_set& require_set(const loaded_file& f, const dsl::ast::ident& name) const {
     if (const joint_set* s = out_.find_set(name.text)) return *s;
     throw rules_error(at(f, name.offset),
-                      "unknown joint set '" + name.text + "'" + did_you_mean(name.text, set_names()));
+                      "unknown label set '" + name.text + "'" + did_you_mean(name.text, set_names()));
   }
 
   joint_set_sizes sizes() const {
@@ -62,36 +64,17 @@ private:
 
   void collect_joint_sets(const loaded_file& f) {
     for (const auto& stmt : f.syntax) {
-      const auto* js = boost::get<dsl::ast::joints_stmt>(&stmt);
-      if (!js) continue;
-      const source_location where = at(f, js->name.offset);
-      if (const joint_set* prior = out_.find_set(js->name.text))
-        throw rules_error(where, "joint set '" + js->name.text + "' is already defined at " + prior->where.str());
-      joint_set set{js->name.text, {}, where};
-      for (const auto& member : js->members)
-        if (!set.add(member.text))
-          throw rules_error(at(f, member.offset),
-                            "joint '" + member.text + "' appears twice in set '" + set.name + "'");
-      out_.joint_sets.push_back(std::move(set));
+      std::optional<joint_set> set;
+      if (const auto* inline_set = boost::get<dsl::ast::label_set_stmt>(&stmt))
+        set = label_set_of(f, *inline_set);
+      else if (const auto* file_set = boost::get<dsl::ast::label_file_stmt>(&stmt))
+        set = label_set_of(f, *file_set);
+      if (!set) continue;
+      if (const joint_set* prior = out_.find_set(set->name))
+        throw rules_error(set->where, label_word(set->kind, false) + " set '" + set->name + "' is already defined at " +
+                                          prior->where.str());
+      out_.joint_sets.push_back(std::move(*set));
     }
-  }
-
-  /// A -> B where every joint of B takes A's joint of the same name (none when A lacks it).
-  static std::shared_ptr<joint_mapping> same_name_map(const joint_set& a, const joint_set& b) {
-    auto m = std::make_shared<joint_mapping>();
-    m->from = a.name;
-    m->to = b.name;
-    m->from_joints = a.joints;
-    m->to_joints = b.joints;
-    for (const auto& joint : b.joints) {
-      joint_source t;
-      if (auto i = a.index_of(joint)) {
-        t.how = joint_source::kind::same_name;
-        t.sources = {*i};
-      }
-      m->targets.push_back(t);
-    }
-    return m;
   }
 
   /// The map A -> B: the declared one, else the same-name map (created on first use).
@@ -99,46 +82,6 @@ private:
     if (auto existing = out_.find_map(a.name, b.name)) return existing;
     auto m = same_name_map(a, b);
     out_.maps.push_back(m);
-    return m;
-  }
-
-  /// The map A -> B that a map block (or an `expect labels` block) describes: the same-name map with
-  /// the block's items applied. `what` names the statement in messages.
-  std::shared_ptr<joint_mapping> block_map(const loaded_file& f, const joint_set& a, const joint_set& b,
-                                           const std::vector<dsl::ast::map_item>& items, const char* what) const {
-    auto m = same_name_map(a, b);
-    std::set<std::string> assigned;
-    const auto target_of = [&](const dsl::ast::ident& label) {
-      auto target = b.index_of(label.text);
-      if (!target)
-        throw rules_error(at(f, label.offset), "'" + label.text + "' is not a joint of '" + b.name + "'" +
-                                                   did_you_mean(label.text, b.joints));
-      if (!assigned.insert(label.text).second)
-        throw rules_error(at(f, label.offset), "joint '" + label.text + "' is assigned twice in this " + what);
-      return *target;
-    };
-    for (const auto& item : items) {
-      if (const auto* keep = boost::get<dsl::ast::map_keep>(&item)) {
-        for (const auto& label : keep->labels) {
-          joint_source t;
-          t.acknowledged = true;
-          m->targets[target_of(label)] = t;
-        }
-        continue;
-      }
-      const auto& entry = boost::get<dsl::ast::map_entry>(item);
-      const std::size_t target = target_of(entry.target);
-      joint_source t;
-      t.how = entry.source.mean ? joint_source::kind::mean : joint_source::kind::renamed;
-      for (const auto& src : entry.source.joints) {
-        auto i = a.index_of(src.text);
-        if (!i)
-          throw rules_error(at(f, src.offset),
-                            "'" + src.text + "' is not a joint of '" + a.name + "'" + did_you_mean(src.text, a.joints));
-        t.sources.push_back(*i);
-      }
-      m->targets[target] = std::move(t);
-    }
     return m;
   }
 
@@ -169,6 +112,7 @@ private:
     for (std::size_t j = 0; j < expected->targets.size(); ++j) {
       const joint_source& t = expected->targets[j];
       if (t.how == joint_source::kind::none && !t.acknowledged) unstated.push_back(b.joints[j]);
+      if (unstated.size() > 10) break;
     }
     if (!unstated.empty()) {
       std::string quoted, plain;
@@ -177,7 +121,7 @@ private:
         plain += (plain.empty() ? "" : ", ") + u;
       }
       const bool one = unstated.size() == 1;
-      throw rules_error(at(f, x.from.offset), "expect labels: " + b.name + (one ? " joint " : " joints ") + quoted +
+      throw rules_error(at(f, x.from.offset), "expect labels: " + b.name + " " + label_word(b.kind, !one) + " " + quoted +
                                                   (one ? " has" : " have") + " no namesake in " + a.name +
                                                   ": say where " + (one ? "its" : "their") + " rows come from ('keep " +
                                                   plain + "', or '" + unstated[0] + " = " + a.name + "_joint')");

@@ -1,39 +1,61 @@
 #pragma once
 /// \file
 /// file_loader: reads and parses a rules file and everything it `use`s, depth-first (imports first,
-/// each file once, cycles named; iterative, so a chain of any length loads), resolving paths with
-/// the search order of graft/rules/search_path.hpp.
+/// each file once, cycles named; iterative, so a chain of any length loads), and the label files its
+/// `labels ... from` statements name, resolving paths with the search order of graft/rules/search_path.hpp.
 
 #include <graft/dsl/parse.hpp>
 #include <graft/error.hpp>
 #include <graft/rules/joints.hpp>
+#include <graft/rules/label_file.hpp>
 #include <graft/rules/search_path.hpp>
 
 #include <filesystem>
 #include <fstream>
 #include <memory>
 #include <set>
-#include <sstream>
+#include <stdexcept>
 #include <string>
 #include <system_error>
 #include <vector>
 
 namespace graft::rules::detail {
 
-/// One parsed file, in load order.
+/// A label file a `labels NAME from "file"` statement read.
+struct loaded_label_file {
+  std::size_t statement = 0;                  ///< the statement's offset in its rules file
+  std::shared_ptr<const source_text> source;  ///< the label file (positions in errors)
+  std::vector<file_label> labels;             ///< its labels, in order
+};
+
+/// One parsed file, in load order, with the label files it reads.
 struct loaded_file {
   std::shared_ptr<const source_text> source;
   dsl::ast::file syntax;
+  std::vector<loaded_label_file> label_files = {};
+
+  /// The label file read for the statement at `offset`.
+  const loaded_label_file& label_file_at(std::size_t offset) const {
+    for (const auto& l : label_files)
+      if (l.statement == offset) return l;
+    throw std::logic_error("graft: no label file loaded for a labels statement");  // load() reads each one
+  }
 };
 
-/// Reads a whole file; throws usage_error naming it.
-inline std::string read_text_file(const std::filesystem::path& path) {
+/// Reads a whole file, or its first `limit` + 1 bytes when it is longer; throws usage_error naming it
+/// (`what`: "rules file", "label file").
+inline std::string read_text_file(const std::filesystem::path& path, const char* what = "rules file",
+                                  std::size_t limit = std::string::npos - 1) {
   std::ifstream in(path, std::ios::binary);
-  if (!in) throw usage_error("cannot open rules file '" + path.string() + "'");
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  if (in.bad()) throw usage_error("cannot read rules file '" + path.string() + "'");
-  return ss.str();
+  if (!in) throw usage_error(std::string("cannot open ") + what + " '" + path.string() + "'");
+  std::string out;
+  char buffer[1 << 16];
+  while (out.size() <= limit && in.read(buffer, sizeof buffer).gcount() > 0) {
+    out.append(buffer, static_cast<std::size_t>(in.gcount()));
+    if (!in) break;
+  }
+  if (in.bad()) throw usage_error(std::string("cannot read ") + what + " '" + path.string() + "'");
+  return out;
 }
 
 /// True when `path` names a rules file: `*.graft`. A `use` target must be one (and so must the file a
@@ -72,13 +94,16 @@ private:
     while (!stack_.empty()) {
       frame& top = stack_.back();
       if (top.next < top.syntax.size()) {
-        const auto* use = boost::get<dsl::ast::use_stmt>(&top.syntax[top.next++]);
-        if (use != nullptr) import(*use, top.source, top.path);  // may push a frame: `top` is then stale
+        const dsl::ast::statement& stmt = top.syntax[top.next++];
+        if (const auto* labels = boost::get<dsl::ast::label_file_stmt>(&stmt))
+          top.label_files.push_back(read_labels(*labels, top.source, top.path));
+        else if (const auto* use = boost::get<dsl::ast::use_stmt>(&stmt))
+          import(*use, top.source, top.path);  // may push a frame: `top` is then stale
         continue;
       }
       on_stack_.erase(top.id);
       done_.insert(top.id);
-      files.push_back({std::move(top.source), std::move(top.syntax)});
+      files.push_back({std::move(top.source), std::move(top.syntax), std::move(top.label_files)});
       stack_.pop_back();
     }
   }
@@ -112,10 +137,11 @@ private:
     return " (did you mean \"" + (asked.parent_path() / *best).generic_string() + "\"?)";
   }
 
-  void import(const dsl::ast::use_stmt& use, const std::shared_ptr<const source_text>& source,
-              const std::filesystem::path& importer) {
-    const source_location where(source, use.path.offset);
-    const std::filesystem::path wanted(use.path.text);
+  /// Where a relative or absolute `wanted` file is found from `importer`: its folder, the -I folders,
+  /// then the installed rules folders. Throws at `where` (naming every path tried) when nowhere.
+  std::filesystem::path find(const std::string& wanted_text, const std::filesystem::path& importer,
+                             const source_location& where) const {
+    const std::filesystem::path wanted(wanted_text);
     std::vector<std::filesystem::path> tried;
     std::filesystem::path found;
     auto try_dir = [&](const std::filesystem::path& dir) {
@@ -125,10 +151,6 @@ private:
       std::error_code ec;
       if (std::filesystem::is_regular_file(candidate, ec)) found = candidate;
     };
-    if (use.path.text.empty()) throw rules_error(where, "use needs a file name");
-    if (!is_rules_file_name(wanted))
-      throw rules_error(where, "use \"" + use.path.text + "\": not a rules file name (a `use` target must be a " +
-                                   "regular file named *.graft: no other file is read)");
     if (wanted.is_absolute()) {
       try_dir({});
     } else {
@@ -140,9 +162,44 @@ private:
     if (found.empty()) {
       std::string list;
       for (const auto& t : tried) list += (list.empty() ? "" : ", ") + t.string();
-      throw rules_error(where, "cannot find \"" + use.path.text + "\"" + nearest_file(use.path.text, tried, importer) +
+      throw rules_error(where, "cannot find \"" + wanted_text + "\"" + nearest_file(wanted_text, tried, importer) +
                                    " (looked for " + list + ")");
     }
+    return found;
+  }
+
+  /// Reads the label file of `labels NAME from "file"`.
+  loaded_label_file read_labels(const dsl::ast::label_file_stmt& stmt, const std::shared_ptr<const source_text>& source,
+                                const std::filesystem::path& importer) const {
+    const source_location where(source, stmt.path.offset);
+    const std::string& wanted = stmt.path.text;
+    const char* rule = "(a label file must be a regular file named *.labels or *.txt: no other file is read)";
+    if (wanted.empty()) throw rules_error(where, "labels ... from needs a file name");
+    if (!is_label_file_name(wanted))
+      throw rules_error(where, "labels from \"" + wanted + "\": not a label file name " + rule);
+    const std::filesystem::path found = find(wanted, importer, where);
+    const std::string id = identity(found);
+    if (!is_label_file_name(id))
+      throw rules_error(where, "labels from \"" + wanted + "\": " + found.lexically_normal().string() + " leads to " +
+                                   id + ", which is not named *.labels or *.txt " + rule);
+    auto text = std::make_shared<const source_text>(found.lexically_normal().string(),
+                                                    read_text_file(found, "label file", max_label_file_bytes));
+    if (text->text().size() > max_label_file_bytes)
+      throw rules_error(where, "label file " + text->path() + " is larger than a label file may be (" +
+                                   std::to_string(max_label_file_bytes) + " bytes)");
+    auto labels = parse_label_file(text);
+    return {stmt.offset, std::move(text), std::move(labels)};
+  }
+
+  void import(const dsl::ast::use_stmt& use, const std::shared_ptr<const source_text>& source,
+              const std::filesystem::path& importer) {
+    const source_location where(source, use.path.offset);
+    const std::filesystem::path wanted(use.path.text);
+    if (use.path.text.empty()) throw rules_error(where, "use needs a file name");
+    if (!is_rules_file_name(wanted))
+      throw rules_error(where, "use \"" + use.path.text + "\": not a rules file name (a `use` target must be a " +
+                                   "regular file named *.graft: no other file is read)");
+    const std::filesystem::path found = find(use.path.text, importer, where);
     const std::string id = identity(found);
     if (!is_rules_file_name(id))  // a link named x.graft that leads elsewhere (/proc/self/environ, a key file)
       throw rules_error(where, "use \"" + use.path.text + "\": " + found.lexically_normal().string() + " leads to " +
@@ -172,7 +229,8 @@ private:
     std::filesystem::path path;
     std::shared_ptr<const source_text> source;
     dsl::ast::file syntax;
-    std::size_t next = 0;  ///< the next statement to look at for `use`
+    std::size_t next = 0;  ///< the next statement to look at for `use` and `labels ... from`
+    std::vector<loaded_label_file> label_files = {};
   };
   const load_options& options_;
   std::vector<frame> stack_;
