@@ -5,7 +5,7 @@ graft_add_test(test_io SOURCES io/zip.cpp io/pickle.cpp io/pth.cpp io/safetensor
 include(${CMAKE_CURRENT_SOURCE_DIR}/io/interop.cmake)  # io: PyTorch interop tests (need /usr/bin/python3 with torch)
 graft_add_test(test_rules SOURCES rules/pattern.cpp rules/layout.cpp rules/load.cpp rules/label_files.cpp LABELS rules)
 graft_add_test(test_dsl SOURCES dsl/parse.cpp dsl/error_messages.cpp LABELS dsl)
-graft_add_test(test_plan SOURCES plan/diagnostics.cpp plan/expect_names.cpp plan/label_expectations.cpp plan/label_strictness.cpp plan/pose_rules.cpp plan/root_causes.cpp plan/semantics.cpp plan/vocabulary.cpp plan/wrapped_sources.cpp LABELS plan)
+graft_add_test(test_plan SOURCES plan/diagnostics.cpp plan/expect_names.cpp plan/label_expectations.cpp plan/label_strictness.cpp plan/pose_rules.cpp plan/detector_classifier_rules.cpp plan/root_causes.cpp plan/semantics.cpp plan/vocabulary.cpp plan/wrapped_sources.cpp LABELS plan)
 # The CLI tests make their small checkpoints with `graft_demo make` (LibTorch); without LibTorch, with
 # the torch-free graft_make_checkpoint (packaging/without_torch/make_checkpoint.cpp, the same command).
 if(TARGET graft_cli AND TARGET graft_demo)
