@@ -51,8 +51,12 @@ private:
 
   const joint_set& require_set(const loaded_file& f, const dsl::ast::ident& name) const {
     if (const joint_set* s = out_.find_set(name.text)) return *s;
-    throw rules_error(at(f, name.offset),
-                      "unknown label set '" + name.text + "'" + did_you_mean(name.text, set_names()));
+    const std::string near = did_you_mean(name.text, set_names());
+    throw rules_error(at(f, name.offset), "unknown label set '" + name.text + "'" +
+                                              (near.empty() ? " (no loaded file declares it: declare it with 'labels " +
+                                                                  name.text + " = [...]' or 'labels " + name.text +
+                                                                  " from \"FILE.labels\"' in your rules file)"
+                                                            : near));
   }
 
   joint_set_sizes sizes() const {
