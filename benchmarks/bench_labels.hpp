@@ -130,7 +130,9 @@ inline void register_label_benchmarks(bool small, const fs::path& fixtures) {
   benchmark::RegisterBenchmark("labels/parse_label_file", bm_parse_label_file, fixtures)
       ->Arg(n)
       ->Unit(benchmark::kMillisecond);
-  benchmark::RegisterBenchmark("labels/build_vocabulary_map", bm_build_map, fixtures)->Arg(n)->Unit(benchmark::kMillisecond);
+  benchmark::RegisterBenchmark("labels/build_vocabulary_map", bm_build_map, fixtures)
+      ->Arg(n)
+      ->Unit(benchmark::kMillisecond);
   benchmark::RegisterBenchmark("labels/plan_embedding_x4096", bm_plan_embedding, fixtures)
       ->Arg(n)
       ->Unit(benchmark::kMillisecond);

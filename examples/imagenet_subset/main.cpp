@@ -3,7 +3,7 @@
 // row says which class it came from) and two freshly initialised templates, then runs the shipped
 // rules (classifiers/resnet_imagenet1k.graft) twice:
 //   cut_to_ten.graft    1000 classes → the 10 of ten_classes.labels (quoted-looking names, one new class)
-//   reorder_all.graft   1000 classes → the same 1000 sorted by name (imagenet1k_sorted.labels, written here)
+//   reorder_all.graft   1000 classes → the same 1000 sorted by name (imagenet1k_sorted.labels, checked here)
 // Each plan is applied on the checkpoint records (graft::apply_records), written as .pth, read back, and
 // every classifier row is checked against the row computed here from the class names.
 //
@@ -136,18 +136,15 @@ int main(int argc, char** argv) {
     if (imagenet.size() != 1000) throw std::runtime_error("imagenet1k.labels: expected 1000 classes");
     graft::io::write_pth((work / "resnet_imagenet.pth").string(), resnet(imagenet.size(), true));
 
-    // The 1000 classes sorted by name (byte order), as the label file reorder_all.graft reads.
+    // The label file reorder_all.graft reads must be the 1000 classes sorted by name (byte order).
     auto sorted = imagenet;
     std::sort(sorted.begin(), sorted.end());
-    {
-      std::ofstream out(work / "imagenet1k_sorted.labels");
-      out << "# the ImageNet-1k classes sorted by name (written by examples/imagenet_subset)\n";
-      for (const auto& name : sorted) out << name << "\n";
-    }
+    if (read_labels(example / "imagenet1k_sorted.labels") != sorted)
+      throw std::runtime_error("imagenet1k_sorted.labels is not imagenet1k.labels sorted by name");
 
     int failures = run(example / "cut_to_ten.graft", {rules_dir}, work, imagenet,
                        read_labels(example / "ten_classes.labels"), "resnet_10", true);
-    failures += run(example / "reorder_all.graft", {rules_dir, work}, work, imagenet, sorted, "resnet_sorted", false);
+    failures += run(example / "reorder_all.graft", {rules_dir}, work, imagenet, sorted, "resnet_sorted", false);
     std::cout << (failures ? "MISMATCH\n" : "every classifier row came from its class name\n");
     return failures ? 1 : 0;
   } catch (const std::exception& e) {

@@ -111,12 +111,11 @@ int main(int argc, char** argv) {
                                   make_tensor("norm.weight", {width}, [](std::size_t i) { return 1.f + i; })},
                                  {});
     const auto fresh = [](std::size_t) { return 0.5f; };
-    graft::io::write_safetensors((work / "new_init.safetensors").string(),
-                                 {make_tensor("embed.weight", {new_rows, width}, fresh),
-                                  make_tensor("lm_head.weight", {new_rows, width}, fresh),
-                                  make_tensor("lm_head.bias", {new_rows}, fresh),
-                                  make_tensor("norm.weight", {width}, fresh)},
-                                 {});
+    graft::io::write_safetensors(
+        (work / "new_init.safetensors").string(),
+        {make_tensor("embed.weight", {new_rows, width}, fresh), make_tensor("lm_head.weight", {new_rows, width}, fresh),
+         make_tensor("lm_head.bias", {new_rows}, fresh), make_tensor("norm.weight", {width}, fresh)},
+        {});
 
     // 3. Plan, apply, write.
     graft::rules::load_options options;

@@ -68,8 +68,8 @@ map old -> new {
 }
 reshape "emb.weight" { dim 0 = old -> new }
 )";
-  std::vector<tensor_record> src = {
-      f32("emb.weight", {4, 2}, embedding({source_row("the"), source_row("cat"), source_row("sat"), source_row("on")}))};
+  std::vector<tensor_record> src = {f32(
+      "emb.weight", {4, 2}, embedding({source_row("the"), source_row("cat"), source_row("sat"), source_row("on")}))};
   std::vector<float> templ(16);
   for (std::size_t i = 0; i < templ.size(); ++i) templ[i] = -1.0f - float(i);
   std::vector<tensor_record> dst = {f32("emb.weight", {8, 2}, templ)};
@@ -143,10 +143,11 @@ TEST_CASE("fill rules: `zero *` and `keep *` acknowledge every label without a s
       plan_for(sets + "map old -> new { keep *; d = a }\nreshape \"w\" { dim 0 = old -> new }\n", src, dst), src, dst);
   CHECK(floats(kept[0]) == std::vector<float>{3, 4, 8, 8, 1, 2});
   // Without a fill rule, the strict plan refuses the labels that have none.
-  const auto refused = graft::make_plan(test::rules_text(sets + "map old -> new {}\nreshape \"w\" { dim 0 = old -> new }\n"),
-                                        set_of(src), set_of(dst));
+  const auto refused = graft::make_plan(
+      test::rules_text(sets + "map old -> new {}\nreshape \"w\" { dim 0 = old -> new }\n"), set_of(src), set_of(dst));
   CHECK_FALSE(refused.ok());
-  CHECK_THAT(test::problems(refused), test::Contains("map old -> new gives no source to new labels 'c' (did you mean 'a'"));
+  CHECK_THAT(test::problems(refused),
+             test::Contains("map old -> new gives no source to new labels 'c' (did you mean 'a'"));
 }
 
 TEST_CASE("fill rules: mean(*) synthesizes whole per-label tensors from every source label's tensor", "[apply][fill]") {

@@ -96,7 +96,9 @@ TEST_CASE("the report and JSON list each used map's kept and dropped labels", "[
       json.find(
           R"("labels":[{"from":"animals","to":"pets","from_kind":"joints","to_kind":"joints","map_at":"test.graft:3:1","destination":[{"label":"dog","sources":["dog"],"mean_of_all":false,"fill":null,"acknowledged":false})") !=
       std::string::npos);
-  CHECK(json.find(R"({"label":"golden_retreiver","sources":[],"mean_of_all":false,"fill":"keep","acknowledged":true})") != std::string::npos);
+  CHECK(
+      json.find(R"({"label":"golden_retreiver","sources":[],"mean_of_all":false,"fill":"keep","acknowledged":true})") !=
+      std::string::npos);
   CHECK(json.find(R"("dropped":["golden_retriever","lion","tiger"]}])") != std::string::npos);
 }
 

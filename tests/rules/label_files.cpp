@@ -51,21 +51,22 @@ const std::vector<std::string>& members(const graft::rules::ruleset& r, const st
 
 TEST_CASE("label files: one label per line, any characters, comments, CRLF and a BOM", "[rules][labels]") {
   label_tree t;
-  t.write("classes.labels", "\xEF\xBB\xBF# ImageNet, a few\r\n"
-                            "tench\r\n"
-                            "great white shark\r\n"
-                            "   jack-o'-lantern  \r\n"
-                            "\r\n"
-                            "  # an indented comment\n"
-                            "caf\xC3\xA9 cr\xC3\xA8me\n"
-                            "\"#hashtag\"\n"
-                            "\"  spaced \\\"quote\\\"  \"\n"
-                            "a#b \"c\"\n"
-                            "last without a line end");
+  t.write("classes.labels",
+          "\xEF\xBB\xBF# ImageNet, a few\r\n"
+          "tench\r\n"
+          "great white shark\r\n"
+          "   jack-o'-lantern  \r\n"
+          "\r\n"
+          "  # an indented comment\n"
+          "caf\xC3\xA9 cr\xC3\xA8me\n"
+          "\"#hashtag\"\n"
+          "\"  spaced \\\"quote\\\"  \"\n"
+          "a#b \"c\"\n"
+          "last without a line end");
   const auto r = t.load("labels classes from \"classes.labels\"\n");
-  CHECK(members(r, "classes") == std::vector<std::string>{"tench", "great white shark", "jack-o'-lantern",
-                                                          "caf\xC3\xA9 cr\xC3\xA8me", "#hashtag", "  spaced \"quote\"  ",
-                                                          "a#b \"c\"", "last without a line end"});
+  CHECK(members(r, "classes") ==
+        std::vector<std::string>{"tench", "great white shark", "jack-o'-lantern", "caf\xC3\xA9 cr\xC3\xA8me",
+                                 "#hashtag", "  spaced \"quote\"  ", "a#b \"c\"", "last without a line end"});
   CHECK(r.find_set("classes")->kind == graft::label_kind::labels);
   CHECK(*r.find_set("classes")->index_of("great white shark") == 1);
 }
@@ -83,13 +84,16 @@ TEST_CASE("label files: duplicates, empty labels, control characters and bad UTF
           "[rules][labels]") {
   label_tree t;
   t.write("dup.labels", "tench\n# comment\ngoldfish\ntench\n");
-  CHECK_THROWS_WITH(t.load("labels fish from \"dup.labels\"\n"),
-                    test::Contains(t.where("dup.labels", 4, 1) + ": label 'tench' appears twice in set 'fish' (first at " +
-                                   t.where("dup.labels", 1, 1) + ")"));
+  CHECK_THROWS_WITH(
+      t.load("labels fish from \"dup.labels\"\n"),
+      test::Contains(t.where("dup.labels", 4, 1) + ": label 'tench' appears twice in set 'fish' (first at " +
+                     t.where("dup.labels", 1, 1) + ")"));
   t.write("empty.labels", "a\n\"\"\n");
   CHECK_THROWS_WITH(t.load("labels e from \"empty.labels\"\n"),
                     test::Contains(t.where("empty.labels", 2, 1) + ": empty label"));
-  t.write("ctl.labels", "a\nb\x01" "c\n");
+  t.write("ctl.labels",
+          "a\nb\x01"
+          "c\n");
   CHECK_THROWS_WITH(t.load("labels e from \"ctl.labels\"\n"),
                     test::Contains(t.where("ctl.labels", 2, 2) + ": control character in a label"));
   t.write("latin1.labels", "a\ncaf\xE9\n");
@@ -111,9 +115,10 @@ TEST_CASE("label files: a missing file names every path tried, other files are n
   load_options with_inc;
   with_inc.include_dirs = {t.root / "inc"};
   CHECK(members(t.load("labels e from \"elsewhere.labels\"\n", with_inc), "e") == std::vector<std::string>{"x"});
-  CHECK_THROWS_WITH(t.load("labels e from \"missing.labels\"\n", with_inc),
-                    test::Contains("cannot find \"missing.labels\" (looked for " + (t.root / "missing.labels").string() +
-                                   ", " + (t.root / "inc" / "missing.labels").string() + ")"));
+  CHECK_THROWS_WITH(
+      t.load("labels e from \"missing.labels\"\n", with_inc),
+      test::Contains("cannot find \"missing.labels\" (looked for " + (t.root / "missing.labels").string() + ", " +
+                     (t.root / "inc" / "missing.labels").string() + ")"));
   t.write("secret.key", "hunter2\n");
   CHECK_THROWS_WITH(t.load("labels e from \"secret.key\"\n"), test::Contains("not a label file name"));
   fs::create_symlink(t.root / "secret.key", t.root / "link.labels");

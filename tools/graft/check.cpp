@@ -16,7 +16,7 @@
 namespace graft::cli {
 namespace {
 
-/// "1 joint set, 2 maps" style counting.
+/// "1 label set, 2 maps" style counting.
 std::string count(std::size_t n, const std::string& singular, const std::string& plural) {
   return std::to_string(n) + " " + (n == 1 ? singular : plural);
 }
@@ -26,7 +26,7 @@ std::string summarize(const rules::ruleset& r) {
   std::size_t declared_maps = 0;
   for (const auto& m : r.maps)
     if (m->where.known()) ++declared_maps;
-  return count(r.joint_sets.size(), "joint set", "joint sets") + ", " + count(declared_maps, "map", "maps") + ", " +
+  return count(r.joint_sets.size(), "label set", "label sets") + ", " + count(declared_maps, "map", "maps") + ", " +
          count(r.renames.size(), "rename", "renames") + ", " +
          count(r.includes.size() + r.excludes.size() + r.keeps.size(), "filter", "filters") + ", " +
          count(r.reshapes.size(), "reshape", "reshapes") + ", " + count(r.expects.size(), "expect", "expects") + " (" +

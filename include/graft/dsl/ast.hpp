@@ -210,8 +210,9 @@ struct mode_stmt {
 };
 
 /// Any statement.
-struct statement : boost::spirit::x3::variant<use_stmt, label_set_stmt, label_file_stmt, map_stmt, strip_stmt, rename_stmt, filter_stmt,
-                                              reshape_stmt, expect_labels_stmt, expect_stmt, mode_stmt> {
+struct statement
+    : boost::spirit::x3::variant<use_stmt, label_set_stmt, label_file_stmt, map_stmt, strip_stmt, rename_stmt,
+                                 filter_stmt, reshape_stmt, expect_labels_stmt, expect_stmt, mode_stmt> {
   using base_type::base_type;
   using base_type::operator=;
 };

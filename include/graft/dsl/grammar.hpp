@@ -290,8 +290,8 @@ inline const auto map_label_list = x3::rule<struct map_label_list_tag, std::vect
 /// The `=` of a label set, where `from "file"` could also stand.
 inline const auto set_equals = x3::rule<struct set_equals_tag>{"'= [labels]' or 'from \"file\"'"} = x3::lit('=');
 inline const auto label_file_stmt_def = here >> whole_word(label_kind_words) >> ident >> keyword("from") > string_lit;
-inline const auto label_set_stmt_def = here >> whole_word(label_kind_words) > ident > set_equals > open_bracket >
-                                       member_list > close_bracket;
+inline const auto label_set_stmt_def = here >> whole_word(label_kind_words) > ident > set_equals > open_bracket
+                                       > member_list > close_bracket;
 inline const auto joint_source_def = (keyword("mean") >> x3::attr(true) > open_paren > map_label_list > close_paren) |
                                      (x3::attr(false) >> x3::repeat(1)[map_label]);
 inline const auto map_entry_def = map_label > equals > joint_source;
@@ -327,13 +327,14 @@ inline const auto dim_word = x3::rule<struct dim_word_tag>{"dim (dim D = A -> B)
 inline const auto expect_labels_stmt_def = here >> (keyword("expect") >> keyword("labels")) > string_list > here
                                            > dim_word > dim_index > equals > ident > arrow > ident > map_body;
 inline const auto mode_stmt_def = here >> keyword("mode") > mode_word;
-inline const auto statement_def = use_stmt | label_file_stmt | label_set_stmt | map_stmt | strip_stmt | rename_stmt | filter_stmt |
-                                  reshape_stmt | expect_labels_stmt | expect_stmt | mode_stmt;
+inline const auto statement_def = use_stmt | label_file_stmt | label_set_stmt | map_stmt | strip_stmt | rename_stmt |
+                                  filter_stmt | reshape_stmt | expect_labels_stmt | expect_stmt | mode_stmt;
 inline const auto file_def = *((!x3::eoi) > statement);
 
 BOOST_SPIRIT_DEFINE(name_text, ident, string_body, string_lit, count, dim_index, use_stmt, label_set_stmt,
-                    label_file_stmt, member_label, map_label, joint_source, map_entry, map_fill, map_item, map_stmt, strip_stmt, rename_stmt, filter_stmt, keep_segment,
-                    count_segment, joint_segment, grouped_segment, blocked_segment, segment, dim_op, shape_op,
-                    reshape_op, reshape_stmt, expect_labels_stmt, expect_stmt, mode_stmt, statement, file)
+                    label_file_stmt, member_label, map_label, joint_source, map_entry, map_fill, map_item, map_stmt,
+                    strip_stmt, rename_stmt, filter_stmt, keep_segment, count_segment, joint_segment, grouped_segment,
+                    blocked_segment, segment, dim_op, shape_op, reshape_op, reshape_stmt, expect_labels_stmt,
+                    expect_stmt, mode_stmt, statement, file)
 
 }  // namespace graft::dsl::grammar

@@ -109,7 +109,8 @@ inline std::string label_map_line(const rules::joint_mapping& m, std::size_t lim
   std::string out = m.from + " -> " + m.to + ": " + m.summary();
   const auto dropped = m.dropped();
   if (!dropped.empty())
-    out += "; " + m.from + " " + rules::label_word(m.from_kind) + " dropped: " + label_list(m.from_joints, dropped, limit);
+    out +=
+        "; " + m.from + " " + rules::label_word(m.from_kind) + " dropped: " + label_list(m.from_joints, dropped, limit);
   return out;
 }
 

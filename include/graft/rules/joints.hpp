@@ -87,14 +87,14 @@ struct joint_source {
 
 /// A resolved `map A -> B`: for every joint of B, where it comes from in A.
 struct joint_mapping {
-  std::string from;                      ///< source set name
-  std::string to;                        ///< destination set name
+  std::string from;                           ///< source set name
+  std::string to;                             ///< destination set name
   label_kind from_kind = label_kind::joints;  ///< the source set's word
   label_kind to_kind = label_kind::joints;    ///< the destination set's word
-  std::vector<std::string> from_joints;  ///< the source set's joints
-  std::vector<std::string> to_joints;    ///< the destination set's joints
-  std::vector<joint_source> targets;     ///< one per destination joint
-  source_location where;                 ///< the `map` statement (unknown for implicit same-name maps)
+  std::vector<std::string> from_joints;       ///< the source set's joints
+  std::vector<std::string> to_joints;         ///< the destination set's joints
+  std::vector<joint_source> targets;          ///< one per destination joint
+  source_location where;                      ///< the `map` statement (unknown for implicit same-name maps)
 
   /// The destination joint that copies source joint `index` one-to-one (first such), if any.
   std::optional<std::size_t> destination_of(std::size_t index) const {
@@ -143,7 +143,7 @@ struct joint_mapping {
   }
 
   /// "12 of 14 joints; head = nose, neck = mean(left_shoulder, right_shoulder); a, b = mean(*); x kept;
-  /// y zeroed": each list cut to `limit` names ("and N more"; 0: all).
+  /// y zeroed": each list cut to `limit` names ("2064 = mean(*): a, b, ... and 2054 more"; 0: all).
   std::string summary(std::size_t limit = 10) const {
     std::string out = std::to_string(covered()) + " of " + std::to_string(targets.size()) + " " + label_word(to_kind);
     std::string synthesized;
@@ -173,10 +173,16 @@ struct joint_mapping {
     }
     if (more) synthesized += " and " + std::to_string(more) + " more";
     if (!synthesized.empty()) out += "; " + synthesized;
-    const auto names = [&](const std::vector<std::size_t>& list) { return label_list(to_joints, list, limit); };
-    if (!of_all.empty()) out += "; " + names(of_all) + " = mean(*)";
-    if (!kept.empty()) out += "; " + names(kept) + " " + std::string(row_of(fill_table, fill_kind::keep).done);
-    if (!zeroed.empty()) out += "; " + names(zeroed) + " " + std::string(row_of(fill_table, fill_kind::zero).done);
+    // "a, b = mean(*)", or with more than `limit`: "2064 = mean(*): a, b, ... and 2054 more".
+    const auto group = [&](const std::vector<std::size_t>& list, const std::string& what) -> std::string {
+      if (list.empty()) return {};
+      const std::string names = label_list(to_joints, list, limit);
+      return "; " + (limit && list.size() > limit ? std::to_string(list.size()) + " " + what + ": " + names
+                                                  : names + " " + what);
+    };
+    out += group(of_all, "= mean(*)");
+    out += group(kept, std::string(row_of(fill_table, fill_kind::keep).done));
+    out += group(zeroed, std::string(row_of(fill_table, fill_kind::zero).done));
     return out;
   }
 };

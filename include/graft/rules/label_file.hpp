@@ -13,8 +13,8 @@
 #include <graft/detail/text.hpp>
 #include <graft/detail/utf8.hpp>
 #include <graft/error.hpp>
-#include <graft/rules/name_template.hpp>
 #include <graft/rules/layout.hpp>
+#include <graft/rules/name_template.hpp>
 #include <graft/source.hpp>
 
 #include <cstddef>
@@ -87,8 +87,8 @@ inline std::vector<file_label> parse_label_file(const std::shared_ptr<const sour
       continue;
     }
     if (const auto bad = graft::detail::invalid_utf8_at(line); bad != std::string_view::npos)
-      throw rules_error(source_location(file, first + bad), "a label file must be UTF-8: " +
-                                                                 graft::detail::utf8_problem("the label", line));
+      throw rules_error(source_location(file, first + bad),
+                        "a label file must be UTF-8: " + graft::detail::utf8_problem("the label", line));
     for (std::size_t i = 0; i < line.size(); ++i) {
       const auto c = static_cast<unsigned char>(line[i]);
       if (c < 0x20 || c == 0x7f)

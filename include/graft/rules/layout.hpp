@@ -226,7 +226,7 @@ inline dim_selection resolve_layout(const dim_layout& layout, std::int64_t sourc
         };
         std::vector<bool> used(static_cast<std::size_t>(na), false);
         std::vector<std::int64_t> mean_of_all(static_cast<std::size_t>(k), -1);  // per channel: its row in means
-        bool all_used = false;                                                    // a mean(*) takes every row
+        bool all_used = false;                                                   // a mean(*) takes every row
         for (std::int64_t j = 0; j < nb; ++j) {
           const joint_source& t = map.targets[static_cast<std::size_t>(j)];
           for (std::int64_t c = 0; c < k; ++c) {

@@ -75,7 +75,8 @@ inline void apply_selections(const plan_entry& e, const at::Tensor& source, at::
                        current.index_select(dim, index_tensor(sel.source_index, device)).to(next.scalar_type()));
     for (const auto& m : sel.means) {
       if (m.same_as >= 0) {  // the mean of the same rows, computed already
-        next.select(dim, m.destination).copy_(next.select(dim, sel.means[static_cast<std::size_t>(m.same_as)].destination));
+        next.select(dim, m.destination)
+            .copy_(next.select(dim, sel.means[static_cast<std::size_t>(m.same_as)].destination));
         continue;
       }
       at::Tensor rows = source_rows(current, dim, m.sources, device);

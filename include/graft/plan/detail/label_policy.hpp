@@ -54,7 +54,8 @@ inline void check_label_maps(plan& p, const rules::ruleset& rules) {
     p.problems.push_back(plan_problem::at_rule(
         level, where,
         std::string(declared ? "map " : "") + m.from + " -> " + m.to +
-            (declared ? "" : " (no map statement: every " + rules::label_word(m.to_kind, false) + " takes its namesake)") +
+            (declared ? ""
+                      : " (no map statement: every " + rules::label_word(m.to_kind, false) + " takes its namesake)") +
             " gives no source to " + m.to + " " + rules::label_word(m.to_kind, !one) + " " + listed + ": " + fix +
             ", or map " + (one ? "it" : "them")));
   }

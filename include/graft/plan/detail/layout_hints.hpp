@@ -81,7 +81,8 @@ inline std::string other_set_hint(const rules::dim_layout& layout, const rules::
       layout_lengths as_to = n, as_from = n;
       as_to.destination += seg.repeat * (size - to);
       as_from.source += seg.repeat * (size - from);
-      const std::string has = "? " + set.name + " has " + std::to_string(size) + " joints)";
+      const std::string has =
+          "? " + set.name + " has " + std::to_string(size) + " " + rules::label_word(set.kind) + ")";
       if (set.name != seg.map->to && as_to.fit(s, d))
         return " (did you mean " + seg.map->from + " -> " + set.name + has;
       if (set.name != seg.map->from && as_from.fit(s, d))

@@ -125,8 +125,8 @@ private:
         plain += (plain.empty() ? "" : ", ") + u;
       }
       const bool one = unstated.size() == 1;
-      throw rules_error(at(f, x.from.offset), "expect labels: " + b.name + " " + label_word(b.kind, !one) + " " + quoted +
-                                                  (one ? " has" : " have") + " no namesake in " + a.name +
+      throw rules_error(at(f, x.from.offset), "expect labels: " + b.name + " " + label_word(b.kind, !one) + " " +
+                                                  quoted + (one ? " has" : " have") + " no namesake in " + a.name +
                                                   ": say where " + (one ? "its" : "their") + " rows come from ('keep " +
                                                   plain + "', or '" + unstated[0] + " = " + a.name + "_joint')");
     }

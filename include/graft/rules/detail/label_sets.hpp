@@ -29,8 +29,8 @@ inline bool is_every_label(const loaded_file& f, const dsl::ast::ident& label) {
 inline void check_label_text(const source_location& where, const std::string& text) {
   if (text.empty()) throw rules_error(where, "empty label (\"\")");
   if (text.size() > max_name_bytes)
-    throw rules_error(where, "a label of " + std::to_string(text.size()) + " bytes (at most " +
-                                 std::to_string(max_name_bytes) + ")");
+    throw rules_error(
+        where, "a label of " + std::to_string(text.size()) + " bytes (at most " + std::to_string(max_name_bytes) + ")");
   if (auto why = graft::detail::utf8_problem("the label", text); !why.empty()) throw rules_error(where, why);
 }
 
@@ -63,8 +63,8 @@ inline joint_set label_set_of(const loaded_file& f, const dsl::ast::label_file_s
   set.kind = stmt.kind;
   const loaded_label_file& file = f.label_file_at(stmt.offset);
   if (file.labels.empty())
-    throw rules_error(source_location(f.source, stmt.path.offset), "label file " + file.source->path() +
-                                                                       " has no labels (only comments or blank lines)");
+    throw rules_error(source_location(f.source, stmt.path.offset),
+                      "label file " + file.source->path() + " has no labels (only comments or blank lines)");
   std::vector<source_location> member_at;
   member_at.reserve(file.labels.size());
   for (const auto& label : file.labels) {
@@ -108,8 +108,9 @@ inline std::shared_ptr<joint_mapping> block_map(const loaded_file& f, const join
   const auto where = [&](const dsl::ast::ident& label) { return source_location(f.source, label.offset); };
   const auto assign = [&](const dsl::ast::ident& label, joint_source t) {
     if (is_every_label(f, label)) {
-      if (every) throw rules_error(where(label), "'*' is given values twice in this " + std::string(what) +
-                                                     " (first at " + every_at->str() + ")");
+      if (every)
+        throw rules_error(where(label), "'*' is given values twice in this " + std::string(what) + " (first at " +
+                                            every_at->str() + ")");
       every = std::move(t);
       every_at = where(label);
       return;
@@ -140,8 +141,8 @@ inline std::shared_ptr<joint_mapping> block_map(const loaded_file& f, const join
     for (const auto& src : entry.source.joints) {
       if (is_every_label(f, src)) {
         if (!entry.source.mean || entry.source.joints.size() != 1)
-          throw rules_error(where(src), "'*' (every " + label_word(a.kind, false) + " of '" + a.name +
-                                            "') stands alone, in mean(*)");
+          throw rules_error(
+              where(src), "'*' (every " + label_word(a.kind, false) + " of '" + a.name + "') stands alone, in mean(*)");
         t.how = joint_source::kind::mean_of_all;
         continue;
       }
