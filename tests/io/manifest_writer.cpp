@@ -41,8 +41,10 @@ TEST_CASE("manifest writer: a checkpoint's manifest reads back with the same nam
 
 TEST_CASE("manifest writer: roles and every dtype survive the round trip") {
   graft::tensor_set tensors = read_manifest(std::string(GRAFT_TEST_DATA_DIR) + "/manifests/resnet18_10class.tsv");
-  REQUIRE(std::any_of(tensors.begin(), tensors.end(), [](const auto& t) { return t.role == graft::tensor_role::buffer; }));
-  for (const auto& row : graft::dtype_table) tensors.push_back({"dtype." + std::string(row.name), row.value, {2, 0}, {}});
+  REQUIRE(
+      std::any_of(tensors.begin(), tensors.end(), [](const auto& t) { return t.role == graft::tensor_role::buffer; }));
+  for (const auto& row : graft::dtype_table)
+    tensors.push_back({"dtype." + std::string(row.name), row.value, {2, 0}, {}});
   check_same(parse_manifest(format_manifest(tensors), "written"), tensors);
 }
 

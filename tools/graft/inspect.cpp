@@ -25,11 +25,11 @@
 namespace graft::cli {
 namespace {
 
-constexpr std::size_t max_listed = 40;           ///< tensors listed one by one before they are folded
-constexpr std::size_t max_wrapper_keys = 12;     ///< wrapper keys shown (e.g. epoch, state_dict, optimizer)
-constexpr std::size_t max_state_dict_keys = 5;   ///< keys shown when the top level is the state dict
-constexpr std::size_t max_shapes_listed = 3;     ///< distinct shapes named on a folded line
-constexpr std::size_t max_name_column = 48;      ///< names longer than this push their line's columns
+constexpr std::size_t max_listed = 40;          ///< tensors listed one by one before they are folded
+constexpr std::size_t max_wrapper_keys = 12;    ///< wrapper keys shown (e.g. epoch, state_dict, optimizer)
+constexpr std::size_t max_state_dict_keys = 5;  ///< keys shown when the top level is the state dict
+constexpr std::size_t max_shapes_listed = 3;    ///< distinct shapes named on a folded line
+constexpr std::size_t max_name_column = 48;     ///< names longer than this push their line's columns
 
 std::string padded(std::string s, std::size_t width) {
   if (s.size() < width) s.append(width - s.size(), ' ');
@@ -117,8 +117,8 @@ void print_folded(const tensor_set& tensors) {
   for (const auto& f : folded) {
     std::string count = std::to_string(f.count);
     count.insert(0, count_width - count.size(), ' ');
-    std::string line = "  " + padded(f.label, width) + "  " + count + "  " + dtype_summary(tensors, f.members) +
-                       "  " + shape_summary(tensors, f.members);
+    std::string line = "  " + padded(f.label, width) + "  " + count + "  " + dtype_summary(tensors, f.members) + "  " +
+                       shape_summary(tensors, f.members);
     std::cout << detail::printable(line) << "\n";
   }
   std::cout << "  (" << tensors.size() << " tensors folded by module; --all lists each)\n";
@@ -142,8 +142,7 @@ struct inspect_command {
     namespace fs = std::filesystem;
     std::error_code ec;
     const fs::path parent = fs::path(manifest).has_parent_path() ? fs::path(manifest).parent_path() : fs::path(".");
-    if (!fs::is_directory(parent, ec))
-      throw usage_error("--manifest folder '" + parent.string() + "' does not exist");
+    if (!fs::is_directory(parent, ec)) throw usage_error("--manifest folder '" + parent.string() + "' does not exist");
   }
 
   void refuse_manifest_among(const std::vector<std::string>& inputs) const {
@@ -195,10 +194,11 @@ struct inspect_command {
     if (!ck.top_level_keys.empty()) {
       const auto& keys = ck.top_level_keys;
       const bool script = ck.format == "torchscript";  // its top-level keys are submodules
-      const std::string count = std::to_string(keys.size()) + (script ? " submodule" : " key") + (keys.size() == 1 ? "" : "s");
+      const std::string count =
+          std::to_string(keys.size()) + (script ? " submodule" : " key") + (keys.size() == 1 ? "" : "s");
       if (ck.chosen_key.empty() && !script)  // the keys are the tensors' names, listed below anyway
-        std::cout << "  top level:  " << count << ", the state dict itself: "
-                  << printable(key_summary(keys, max_state_dict_keys)) << "\n";
+        std::cout << "  top level:  " << count
+                  << ", the state dict itself: " << printable(key_summary(keys, max_state_dict_keys)) << "\n";
       else
         std::cout << "  top level:  " << count << ": "
                   << printable(key_summary(keys, max_wrapper_keys, ck.chosen_key.substr(0, ck.chosen_key.find('.'))))

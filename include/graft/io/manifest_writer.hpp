@@ -36,8 +36,8 @@ inline std::string format_manifest(const tensor_set& tensors, std::string_view c
   std::set<std::string_view> seen;
   for (const auto& t : tensors) {
     if (auto problem = manifest_name_problem(t.name); !problem.empty())
-      throw checkpoint_error("tensor '" + graft::detail::printable(t.name) + "' cannot be written to a manifest: " +
-                             problem);
+      throw checkpoint_error("tensor '" + graft::detail::printable(t.name) +
+                             "' cannot be written to a manifest: " + problem);
     if (!seen.insert(t.name).second)
       throw checkpoint_error("tensor '" + graft::detail::printable(t.name) + "' is listed twice");
     out += t.name;
