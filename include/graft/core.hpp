@@ -50,6 +50,7 @@
 #include <graft/io/crc32.hpp>
 #include <graft/io/format.hpp>
 #include <graft/io/manifest.hpp>
+#include <graft/io/manifest_writer.hpp>
 #include <graft/io/mapped_file.hpp>
 #include <graft/io/pickle.hpp>
 #include <graft/io/pickle/emitter.hpp>

@@ -100,11 +100,42 @@ contains "explain did you mean" "did you mean 'head_heatmap.1.weight'?"
 "$demo" make "$M/dekr_rescore_crowdpose.tsv" "$tmp/crowd.pth" 2 >/dev/null
 run 0 "inspect pth" -- inspect "$tmp/coco.pth"
 contains "inspect format" "format:     pth-zip"
-contains "inspect tensors" "l1.weight  [256, 74] float32"
+contains "inspect tensors" "l1.weight  [256, 74]"
 run 0 "inspect json" -- inspect "$tmp/coco.pth" --json
 contains "inspect json" '"tensor_count":6'
 run 0 "inspect manifest" -- inspect "$M/dekr_w32_coco.tsv"
-contains "inspect folded" "stage{2..4}.**  (1716)"
+contains "inspect folded" "1716  float32 1430, int64 286  21 shapes from [] to [256, 256, 3, 3]"
+
+# inspect on a flat state dict of many tensors: a bounded top-level line, folding, --all, --manifest
+for i in $(seq 0 59); do printf 'layer%s.weight\tfloat32\t2,3\tparam\nlayer%s.count\tint64\t\tbuffer\n' "$i" "$i"; done >"$tmp/flat.tsv"
+"$demo" make "$tmp/flat.tsv" "$tmp/flat.pth" 1 >/dev/null
+run 0 "inspect flat" -- inspect "$tmp/flat.pth"
+contains "inspect flat top level" "top level:  120 keys, the state dict itself: layer0.weight, layer0.count, layer1.weight, layer1.count, layer2.weight, ... and 115 more"
+contains "inspect flat folded" "layer{0..59}.*  120  float32 60, int64 60  60 x [2, 3], 60 x []"
+if (($(wc -L <"$tmp/out") <= 200)); then passed=$((passed + 1)); else
+  echo "FAIL: inspect flat: a line of $(wc -L <"$tmp/out") characters"; failed=$((failed + 1)); fi
+run 0 "inspect all" -- inspect "$tmp/flat.pth" --all
+contains "inspect all scalar" "layer59.count   []      int64"
+if (($(grep -c '^  layer' "$tmp/out") == 120)); then passed=$((passed + 1)); else
+  echo "FAIL: inspect --all: $(grep -c '^  layer' "$tmp/out") tensor lines, expected 120"; failed=$((failed + 1)); fi
+run 0 "inspect manifest out" -- inspect "$tmp/flat.pth" --manifest "$tmp/flat_out.tsv"
+contains "inspect manifest wrote" "wrote $tmp/flat_out.tsv: 120 tensors"
+if diff <(cut -f1-3 "$tmp/flat.tsv") <(grep -v '^#' "$tmp/flat_out.tsv") >/dev/null; then passed=$((passed + 1)); else
+  echo "FAIL: inspect --manifest: the manifest differs from the one the checkpoint was made from"; failed=$((failed + 1)); fi
+run 0 "inspect manifest of a manifest" -- inspect "$tmp/flat.tsv" --manifest - --key ignored
+if diff "$tmp/flat.tsv" <(grep -v '^#' "$tmp/out") >/dev/null; then passed=$((passed + 1)); else
+  echo "FAIL: inspect --manifest -: roles or lines lost"; failed=$((failed + 1)); fi
+before=$(sha256sum "$tmp/flat.tsv" "$tmp/flat.pth")
+run 2 "inspect manifest over its input" -- inspect "$tmp/flat.tsv" --manifest "$tmp/flat.tsv"
+contains "inspect manifest refused" "is an input ($tmp/flat.tsv): refusing to overwrite it"
+ln -s "$tmp/flat.tsv" "$tmp/link.tsv"
+run 2 "inspect manifest over its input, linked" -- inspect "$tmp/flat.tsv" --manifest "$tmp/link.tsv"
+run 2 "inspect manifest not .tsv" -- inspect "$tmp/flat.pth" --manifest "$tmp/flat.pth"
+contains "inspect manifest extension" "--manifest must end in .tsv"
+run 2 "inspect manifest missing folder" -- inspect "$tmp/flat.pth" --manifest "$tmp/nope/out.tsv"
+run 2 "inspect manifest - with --json" -- inspect "$tmp/flat.pth" --manifest - --json
+if [[ "$(sha256sum "$tmp/flat.tsv" "$tmp/flat.pth")" == "$before" ]]; then passed=$((passed + 1)); else
+  echo "FAIL: inspect --manifest changed an input"; failed=$((failed + 1)); fi
 run 2 "inspect missing" -- inspect "$tmp/nope.pth"
 printf 'garbage' >"$tmp/garbage.pth"
 run 2 "inspect garbage" -- inspect "$tmp/garbage.pth"

@@ -16,6 +16,7 @@ namespace graft {
 struct folded_names {
   std::string label;
   std::size_t count = 0;
+  std::vector<std::size_t> members;  ///< the names it stands for, as indices into the list folded
 };
 
 namespace detail {
@@ -47,34 +48,36 @@ inline std::pair<std::string, long> split_trailing_number(std::string_view s) {
 inline std::vector<folded_names> fold_names(const std::vector<std::string>& names) {
   struct group {
     std::set<long> numbers;
-    std::vector<std::string> members;
+    std::vector<std::size_t> members;  // indices into `names`
   };
   std::vector<std::string> order;
   std::map<std::string, group> groups;
-  for (const auto& name : names) {
+  for (std::size_t i = 0; i < names.size(); ++i) {
+    const std::string& name = names[i];
     const std::string head = name.substr(0, name.find('.'));
     auto [stem, number] = detail::split_trailing_number(head);
     const std::string key = number < 0 ? head : stem + "#";
     auto [it, inserted] = groups.try_emplace(key);
     if (inserted) order.push_back(key);
     if (number >= 0) it->second.numbers.insert(number);
-    it->second.members.push_back(name);
+    it->second.members.push_back(i);
   }
   std::vector<folded_names> out;
   for (const auto& key : order) {
     const group& g = groups[key];
     if (g.members.size() == 1) {
-      out.push_back({g.members[0], 1});
+      out.push_back({names[g.members[0]], 1, g.members});
       continue;
     }
     std::string head = key;
     if (!g.numbers.empty()) head = key.substr(0, key.size() - 1) + detail::number_list(g.numbers);
     // A module whose tensors are all direct children reads better as "conv1.*".
-    const bool flat = std::all_of(g.members.begin(), g.members.end(), [](const std::string& m) {
+    const bool flat = std::all_of(g.members.begin(), g.members.end(), [&](std::size_t i) {
+      const std::string& m = names[i];
       const auto dot = m.find('.');
       return dot != std::string::npos && m.find('.', dot + 1) == std::string::npos;
     });
-    out.push_back({head + (flat ? ".*" : ".**"), g.members.size()});
+    out.push_back({head + (flat ? ".*" : ".**"), g.members.size(), g.members});
   }
   return out;
 }
