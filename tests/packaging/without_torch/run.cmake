@@ -106,7 +106,7 @@ run("graft apply" 0 ${graft} apply ${tmp}/rescore.graft --from ${tmp}/coco.pth -
     --out ${tmp}/out.safetensors)
 expect("graft apply" "wrote ${tmp}/out.safetensors: 6 tensors")
 run("graft inspect" 0 ${graft} inspect ${tmp}/out.safetensors)
-expect("graft inspect" "l1.weight  [256, 59] float32")
+expect("graft inspect" "l1.weight  [256, 59]   float32")  # name, shape and dtype in aligned columns
 run("graft apply --device cuda" 2 ${graft} apply ${tmp}/rescore.graft --from ${tmp}/coco.pth
     --onto ${tmp}/crowd.pth --out ${tmp}/cuda.pth --device cuda)
 expect("graft apply --device cuda" "graft-torch (the graft CLI built with LibTorch) is not installed")
