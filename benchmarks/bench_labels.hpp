@@ -110,7 +110,7 @@ inline void bm_plan_embedding(benchmark::State& state, const fs::path& fixtures)
   const auto source = set(v.old_size), destination = set(v.new_size);
   std::size_t index_bytes = 0;
   for (auto _ : state) {
-    const auto p = graft::make_plan(rules, source, destination);
+    auto p = graft::make_plan(rules, source, destination);
     if (!p.ok()) state.SkipWithError("the vocabulary plan has errors");
     index_bytes = 0;
     for (const auto& e : p.entries)
