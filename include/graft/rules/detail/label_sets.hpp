@@ -75,6 +75,15 @@ inline joint_set label_set_of(const loaded_file& f, const dsl::ast::label_file_s
   return set;
 }
 
+/// The index of `label` in `set`, or a rules error at `where` (with a did-you-mean) when it is no label
+/// of it.
+inline std::size_t index_in(const joint_set& set, const dsl::ast::ident& label, const source_location& where) {
+  check_label_text(where, label.text);
+  if (auto i = set.index_of(label.text)) return *i;
+  throw rules_error(where, "'" + label.text + "' is not a " + label_word(set.kind, false) + " of '" + set.name + "'" +
+                               did_you_mean(label.text, set.joints));
+}
+
 /// A -> B where every label of B takes A's label of the same name (none when A lacks it).
 inline std::shared_ptr<joint_mapping> same_name_map(const joint_set& a, const joint_set& b) {
   auto m = std::make_shared<joint_mapping>();
@@ -115,15 +124,11 @@ inline std::shared_ptr<joint_mapping> block_map(const loaded_file& f, const join
       every_at = where(label);
       return;
     }
-    check_label_text(where(label), label.text);
-    auto target = b.index_of(label.text);
-    if (!target)
-      throw rules_error(where(label), "'" + label.text + "' is not a " + label_word(b.kind, false) + " of '" + b.name +
-                                          "'" + did_you_mean(label.text, b.joints));
+    const std::size_t target = index_in(b, label, where(label));
     if (!assigned.insert(label.text).second)
       throw rules_error(where(label),
                         label_word(b.kind, false) + " '" + label.text + "' is assigned twice in this " + what);
-    m->targets[*target] = std::move(t);
+    m->targets[target] = std::move(t);
   };
   for (const auto& item : items) {
     if (const auto* fill = boost::get<dsl::ast::map_fill>(&item)) {
@@ -146,12 +151,7 @@ inline std::shared_ptr<joint_mapping> block_map(const loaded_file& f, const join
         t.how = joint_source::kind::mean_of_all;
         continue;
       }
-      check_label_text(where(src), src.text);
-      auto i = a.index_of(src.text);
-      if (!i)
-        throw rules_error(where(src), "'" + src.text + "' is not a " + label_word(a.kind, false) + " of '" + a.name +
-                                          "'" + did_you_mean(src.text, a.joints));
-      t.sources.push_back(*i);
+      t.sources.push_back(index_in(a, src, where(src)));
     }
     assign(entry.target, std::move(t));
   }
