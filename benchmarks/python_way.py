@@ -21,6 +21,11 @@ CROWDPOSE = ["left_shoulder", "right_shoulder", "left_elbow", "right_elbow", "le
 def main(src_path, template_path, out_path):
     src = torch.load(src_path, map_location="cpu")
     out = torch.load(template_path, map_location="cpu")
+    torch.save(convert(src, out), out_path)
+
+
+def convert(src, out):
+    """Fills the state dict `out` (CrowdPose) from `src` (COCO) in place; returns it."""
     shared = [(d, COCO.index(j)) for d, j in enumerate(CROWDPOSE) if j in COCO]
     ks, kd = len(COCO), len(CROWDPOSE)
     with torch.no_grad():
@@ -39,7 +44,7 @@ def main(src_path, template_path, out_path):
                 rows_d = torch.tensor([d0 + d for d, _ in shared])
                 rows_s = torch.tensor([s0 + c for _, c in shared])
                 t.index_copy_(0, rows_d, s.index_select(0, rows_s))
-    torch.save(out, out_path)
+    return out
 
 
 if __name__ == "__main__":

@@ -4,14 +4,13 @@
 if(NOT GRAFT_HAVE_PYTHON)
   return()
 endif()
-execute_process(COMMAND ${GRAFT_PYTHON} -c "import torch, pytest" RESULT_VARIABLE _graft_py_ok OUTPUT_QUIET ERROR_QUIET)
 set(_graft_py_files test_pose_families test_sides test_dtypes test_errors test_memory test_package)
 set(_graft_py_cli "")
 if(TARGET graft_cli)
   set(_graft_py_cli GRAFT_CLI=$<TARGET_FILE:graft_cli>)
 endif()
 foreach(_f IN LISTS _graft_py_files)
-  if(_graft_py_ok EQUAL 0)
+  if(GRAFT_PYTHON_TESTABLE)
     add_test(NAME python_${_f}
              COMMAND ${CMAKE_COMMAND} -E env PYTHONPATH=${PROJECT_BINARY_DIR}/python ${_graft_py_cli}
                      GRAFT_SOURCE_DIR=${PROJECT_SOURCE_DIR} GRAFT_BUILD_DIR=${PROJECT_BINARY_DIR} OMP_NUM_THREADS=1

@@ -55,7 +55,7 @@ run("configure -DGRAFT_WITH_TORCH=ON without LibTorch" 1
 expect("GRAFT_WITH_TORCH=ON" "GRAFT_WITH_TORCH=ON but LibTorch was not found")
 
 # 2. The default, AUTO: everything configures without LibTorch.
-set(parts -DGRAFT_BUILD_TESTS=ON -DGRAFT_BUILD_TOOLS=ON -DGRAFT_INSTALL=ON
+set(parts -DGRAFT_BUILD_TESTS=ON -DGRAFT_BUILD_TOOLS=ON -DGRAFT_INSTALL=ON -DGRAFT_BUILD_PYTHON=OFF  # (the module: tests/python)
           -DGRAFT_BUILD_EXAMPLES=${BUILD_EXAMPLES} -DGRAFT_BUILD_BENCHMARKS=${BUILD_BENCHMARKS})
 if(BUILD_TYPE)
   list(APPEND parts -DCMAKE_BUILD_TYPE=${BUILD_TYPE})

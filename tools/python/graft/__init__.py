@@ -8,7 +8,8 @@
 graft reads checkpoints itself (torch.save zip and pre-1.6 files, TorchScript archives, safetensors,
 sharded safetensors): no pickle is ever run, so a hostile file cannot execute code. Tensors cross
 between graft and PyTorch without copies where the layout allows. PyTorch is imported only when
-tensors are involved; any PyTorch from 1.10 on works (the extension does not link it).
+tensors are involved, and the extension does not link LibTorch: it works with the PyTorch you have
+(tested with 1.13 and 2.6; torch.frombuffer, which it uses, is in every PyTorch from 1.10).
 
 Errors are graft.Error subclasses carrying graft's message and the CLI's exit code (`exit_code`):
 RulesError (with file, line, column), PlanError, CheckpointError, UsageError.
@@ -206,7 +207,8 @@ def _describe(torch, name, t, role, where):
         raise UsageError("%s: tensor '%s' is %s: graft moves dense (strided) tensors only" % (where, name, t.layout))
     if t.is_quantized:
         raise UsageError("%s: tensor '%s' is quantized: graft moves unquantized tensors only" % (where, name))
-    t = t.detach()
+    if t.requires_grad:
+        t = t.detach()
     if t.device.type != "cpu":
         t = t.cpu()
     if t.is_conj():

@@ -35,9 +35,9 @@ namespace graft::python {
 
 /// A checkpoint, a manifest or a dict of tensors, as planning and applying see it.
 struct tensors {
-  io::checkpoint ck;      ///< records (for a manifest: names, dtypes and shapes, no bytes)
-  bool has_data = true;   ///< false for a manifest
-  std::string label;      ///< names it in errors: the path, or "the source dict"
+  io::checkpoint ck;     ///< records (for a manifest: names, dtypes and shapes, no bytes)
+  bool has_data = true;  ///< false for a manifest
+  std::string label;     ///< names it in errors: the path, or "the source dict"
   tensor_set metas() const { return tensor_set(ck.tensors.begin(), ck.tensors.end()); }
 };
 using tensors_ptr = std::shared_ptr<tensors>;
@@ -183,8 +183,8 @@ PYBIND11_MODULE(_graft, m) {
 
   py::class_<bytes_view>(m, "Bytes", py::buffer_protocol(), "A tensor storage's bytes (buffer protocol).")
       .def_buffer([](bytes_view& b) {
-        return py::buffer_info(const_cast<std::byte*>(b.span.data), 1, py::format_descriptor<std::uint8_t>::format(),
-                               1, {static_cast<py::ssize_t>(b.span.size)}, {static_cast<py::ssize_t>(1)}, false);
+        return py::buffer_info(const_cast<std::byte*>(b.span.data), 1, py::format_descriptor<std::uint8_t>::format(), 1,
+                               {static_cast<py::ssize_t>(b.span.size)}, {static_cast<py::ssize_t>(1)}, false);
       })
       .def("__len__", [](const bytes_view& b) { return b.span.size; });
 
@@ -195,11 +195,12 @@ PYBIND11_MODULE(_graft, m) {
       .def_property_readonly("files", [](const tensors& t) { return t.ck.files; })
       .def_property_readonly("has_data", [](const tensors& t) { return t.has_data; })
       .def_property_readonly("skipped", [](const tensors& t) { return t.ck.skipped; })
-      .def("metas", [](const tensors& t) {
-        py::list out;
-        for (const auto& r : t.ck.tensors) out.append(meta_tuple(r));
-        return out;
-      })
+      .def("metas",
+           [](const tensors& t) {
+             py::list out;
+             for (const auto& r : t.ck.tensors) out.append(meta_tuple(r));
+             return out;
+           })
       .def("__len__", [](const tensors& t) { return t.ck.tensors.size(); });
 
   m.def("read", &read_input, py::arg("path"), py::arg("key") = py::none(),
@@ -213,7 +214,8 @@ PYBIND11_MODULE(_graft, m) {
            py::arg("rules"), py::arg("source"), py::arg("destination"), py::arg("lenient") = false,
            py::arg("strict_rules") = false, py::arg("include_dirs") = std::vector<std::string>{})
       .def_property_readonly("ok", &plan_handle::ok)
-      .def_property_readonly("errors", [](const plan_handle& p) { return p.problems(graft::plan_problem::severity::error); })
+      .def_property_readonly("errors",
+                             [](const plan_handle& p) { return p.problems(graft::plan_problem::severity::error); })
       .def_property_readonly("warnings",
                              [](const plan_handle& p) { return p.problems(graft::plan_problem::severity::warning); })
       .def_property_readonly("counts", &plan_handle::counts)

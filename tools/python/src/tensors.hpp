@@ -49,7 +49,8 @@ inline io::tensor_record record_of(const tensor_tuple& t, const std::string& lab
   io::tensor_record r;
   r.name = name;
   const auto type = parse_dtype(dtype_name);
-  if (!type) throw usage_error(label + ": tensor '" + name + "' has dtype " + dtype_name + ", which graft does not know");
+  if (!type)
+    throw usage_error(label + ": tensor '" + name + "' has dtype " + dtype_name + ", which graft does not know");
   r.type = *type;
   r.shape = shape;
   r.strides = strides;
