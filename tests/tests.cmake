@@ -1,7 +1,7 @@
 # Test executables, one per folder: test_FOLDER builds FOLDER/*.cpp (LibTorch-linked TUs live in torch/).
 # (Kept apart from tests/CMakeLists.txt so areas can be added independently.)
 graft_add_test(test_apply SOURCES apply/records.cpp apply/dtypes.cpp apply/fill_rules.cpp LABELS apply)
-graft_add_test(test_io SOURCES io/zip.cpp io/pickle.cpp io/pth.cpp io/safetensors.cpp io/hostile.cpp io/sharded.cpp io/manifest_writer.cpp io/torch2.cpp LABELS io)
+graft_add_test(test_io SOURCES io/zip.cpp io/pickle.cpp io/pth.cpp io/safetensors.cpp io/hostile.cpp io/sharded.cpp io/manifest_writer.cpp io/torch2.cpp io/sharded_writer.cpp LABELS io)
 include(${CMAKE_CURRENT_SOURCE_DIR}/io/interop.cmake)  # io: PyTorch interop tests (need /usr/bin/python3 with torch)
 graft_add_test(test_rules SOURCES rules/pattern.cpp rules/layout.cpp rules/load.cpp rules/label_files.cpp LABELS rules)
 graft_add_test(test_dsl SOURCES dsl/parse.cpp dsl/error_messages.cpp LABELS dsl)
@@ -19,6 +19,10 @@ endif()
 if(TARGET graft_cli)
   add_test(NAME cli_graft_commands COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/cli/cli_test.sh $<TARGET_FILE:graft_cli> ${PROJECT_SOURCE_DIR} ${_graft_make_checkpoint})
   set_tests_properties(cli_graft_commands PROPERTIES LABELS cli)
+  # sharded output, --shard K/N, --only-shard, and torchrun --no_python spreading it over two ranks
+  add_test(NAME cli_sharded_apply COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/cli/sharded_apply.sh $<TARGET_FILE:graft_cli>
+                                          ${PROJECT_SOURCE_DIR} ${_graft_make_checkpoint})
+  set_tests_properties(cli_sharded_apply PROPERTIES LABELS cli)
 endif()
 if(TARGET graft_cli)
   # golden: the CLI's exact outputs (plan reports and JSON, explain, inspect); tests/golden/README.md

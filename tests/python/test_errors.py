@@ -105,7 +105,7 @@ def test_bad_arguments(tiny, tmp_path):
     plan = graft.plan(rules, path, dst)
     with pytest.raises(graft.UsageError, match="is an input"):
         plan.write(path)
-    with pytest.raises(graft.UsageError, match=r"\.pth, \.pt or \.safetensors"):
+    with pytest.raises(graft.UsageError, match=r"\.pth, \.pt, \.safetensors or \.safetensors\.index\.json"):
         plan.write(tmp_path / "out.bin")
     assert not (tmp_path / "out.bin").exists()
     with pytest.raises(graft.UsageError, match="sparse"):

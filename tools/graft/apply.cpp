@@ -10,6 +10,7 @@
 #include <graft/apply/records.hpp>
 #include <graft/io/checkpoint.hpp>
 #include <graft/io/shapes.hpp>
+#include <graft/io/sharded_writer.hpp>
 #include <graft/plan/json.hpp>
 #include <graft/plan/planner.hpp>
 #include <graft/plan/report.hpp>
@@ -39,12 +40,20 @@ struct apply_command {
   plan_inputs in;
   std::string out;
   std::string device = "cpu";
+  std::string max_shard_size, shard, only_shard;  ///< sharded output (an index --out) only
   bool json = false;
   char** argv = nullptr;  ///< this process's arguments, which `graft` passes on to graft-torch
 
+  bool sharded() const { return io::format_for_output(out) == &io::sharded_safetensors_format; }
+
   void check_output_path() const {
     if (io::format_for_output(out) == nullptr)
-      throw usage_error("--out must end in .pth, .pt or .safetensors, not '" + out + "'");
+      throw usage_error("--out must end in .pth, .pt, .safetensors or .safetensors.index.json (sharded), not '" + out +
+                        "'");
+    if (!sharded() && !(max_shard_size.empty() && shard.empty() && only_shard.empty()))
+      throw usage_error(
+          "--max-shard-size, --shard and --only-shard need a sharded --out (NAME.safetensors.index.json)");
+    if (!shard.empty() && !only_shard.empty()) throw usage_error("--shard and --only-shard cannot be combined");
     namespace fs = std::filesystem;
     std::error_code ec;
     refuse_output_among({in.rules_file, in.from, in.onto});
@@ -68,6 +77,35 @@ struct apply_command {
     return files;
   }
 
+  /// --max-shard-size, --shard K/N and --only-shard as write options.
+  void shard_options(io::checkpoint_write_options& wo) const {
+    if (!max_shard_size.empty()) wo.max_shard_bytes = io::parse_byte_size(max_shard_size, "--max-shard-size");
+    if (!only_shard.empty()) wo.shards.only_file = only_shard;
+    if (shard.empty()) return;
+    static const std::regex k_of_n("([0-9]{1,9})/([0-9]{1,9})");
+    std::smatch m;
+    if (!std::regex_match(shard, m, k_of_n) || std::stoul(m[1]) == 0 || std::stoul(m[1]) > std::stoul(m[2]))
+      throw usage_error("--shard must be K/N with 1 <= K <= N (this run writes the shards of worker K of N), not '" +
+                        shard + "'");
+    wo.shards.worker = std::stoul(m[1]) - 1;
+    wo.shards.workers = std::stoul(m[2]);
+  }
+
+  /// Writes the output; returns the line saying what was written.
+  std::string write(const std::vector<io::tensor_record>& records, const io::checkpoint_write_options& wo) const {
+    if (!sharded()) {
+      io::write_checkpoint(out, records, wo);
+      return "wrote " + detail::printable(out);
+    }
+    const auto r = io::write_sharded_safetensors(out, records, wo);
+    const auto layout = io::layout_shards(out, records, wo.max_shard_bytes);
+    std::string line =
+        "wrote " + std::to_string(r.written.size()) + " of " + std::to_string(layout.files.size()) + " shards";
+    if (r.index_written) return line + " and the index " + detail::printable(out);
+    return line + " (" + std::to_string(r.shards_present) + " on disk; the index " + detail::printable(out) +
+           " is written by the run that completes them)";
+  }
+
   /// "cpu", or "cuda"/"cuda:N"; anything else is a usage error.
   bool wants_gpu() const {
     static const std::regex gpu("cuda(:[0-9]+)?");
@@ -78,6 +116,8 @@ struct apply_command {
 
   int run() const {
     check_output_path();
+    io::checkpoint_write_options wo;  // never over an input: checked again as the output is created
+    shard_options(wo);
     const bool gpu = wants_gpu();
     if (gpu) device_backend::prepare(device, argv);  // refuse before any work; graft: runs graft-torch
     if (io::is_manifest_path(in.from) || io::is_manifest_path(in.onto))
@@ -87,6 +127,8 @@ struct apply_command {
     const io::checkpoint target = io::read_checkpoint(in.onto, plan_inputs::key(in.onto_key));
     const std::vector<std::string> inputs = files_read(rules, source, target);
     refuse_output_among(inputs);  // before the plan is printed or anything is written
+    wo.inputs = inputs;
+    wo.metadata = {{"format", "pt"}, {"graft_rules", in.rules_file}};
     tensor_set source_set(source.tensors.begin(), source.tensors.end());
     tensor_set target_set(target.tensors.begin(), target.tensors.end());
     const plan p = make_plan(rules, source_set, target_set, in.options());
@@ -100,14 +142,11 @@ struct apply_command {
       records = apply_records(p, source.tensors, target.tensors);
     std::size_t bytes = 0;
     for (const auto& r : records) bytes += r.nbytes();
-    io::checkpoint_write_options wo;  // never over an input: checked again as the output is created
-    wo.inputs = inputs;
-    wo.metadata = {{"format", "pt"}, {"graft_rules", in.rules_file}};
-    io::write_checkpoint(out, records, wo);
-    (json ? std::cerr : std::cout) << "wrote " << detail::printable(out) << ": " << records.size() << " tensors, "
-                                   << megabytes(bytes) << " (copied " << p.count(category::copied) << ", mapped "
-                                   << p.count(category::mapped) << ", synthesized " << p.count(category::synthesized)
-                                   << ", kept " << p.count(category::kept) << ")\n";
+    const std::string wrote = write(records, wo);
+    (json ? std::cerr : std::cout) << wrote << ": " << records.size() << " tensors, " << megabytes(bytes) << " (copied "
+                                   << p.count(category::copied) << ", mapped " << p.count(category::mapped)
+                                   << ", synthesized " << p.count(category::synthesized) << ", kept "
+                                   << p.count(category::kept) << ")\n";
     if (io::format_for_output(out) == &io::pth_zip_format) (json ? std::cerr : std::cout) << io::torch2_note(records);
     return 0;
   }
@@ -120,7 +159,16 @@ void add_apply_command(CLI::App& app, int& exit_code, char** argv) {
   c->argv = argv;
   auto* cmd = app.add_subcommand("apply", "Write the destination checkpoint filled from the source per the rules");
   c->in.add_to(*cmd);
-  cmd->add_option("--out", c->out, "Output file: .pth (torch.load-able) or .safetensors")->required()->type_name("OUT");
+  cmd->add_option("--out", c->out,
+                  "Output file: .pth (torch.load-able), .safetensors, or NAME.safetensors.index.json (sharded)")
+      ->required()
+      ->type_name("OUT");
+  cmd->add_option("--max-shard-size", c->max_shard_size, "Sharded output: tensor bytes per shard at most (default 5GB)")
+      ->type_name("SIZE");
+  cmd->add_option("--shard", c->shard, "Sharded output: write only the shards of worker K of N (shard s: s % N == K-1)")
+      ->type_name("K/N");
+  cmd->add_option("--only-shard", c->only_shard, "Sharded output: write only this shard file (by its name)")
+      ->type_name("FILE");
   cmd->add_option("--device", c->device, "Where slicing runs: cpu, cuda or cuda:N")->type_name("DEVICE");
   cmd->add_flag("--json", c->json, "Print the plan as JSON instead of the report");
   cmd->callback([c, &exit_code] { exit_code = c->run(); });

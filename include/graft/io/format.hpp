@@ -10,6 +10,8 @@
 #include <graft/io/tensor_record.hpp>
 
 #include <algorithm>
+#include <cstddef>
+#include <cstdint>
 #include <filesystem>
 #include <memory>
 #include <optional>
@@ -51,9 +53,25 @@ struct format_probe {
   std::size_t size() const noexcept { return file ? file->size() : 0; }
 };
 
+/// Hugging Face's default maximum shard size (save_pretrained's "5GB").
+inline constexpr std::uint64_t default_max_shard_bytes = 5'000'000'000ULL;
+
+/// Which shards of a sharded output one run writes: every shard, the shards of worker `worker` of
+/// `workers` (shard s, 0-based, belongs to worker s % workers), or the one shard called `only_file`.
+struct shard_selection {
+  std::size_t worker = 0;   ///< 0-based
+  std::size_t workers = 1;  ///< 1: every shard
+  std::string only_file;    ///< a shard's file name ("model-00002-of-00003.safetensors"); "" for none
+
+  /// True when this selection writes every shard.
+  bool all() const noexcept { return workers == 1 && only_file.empty(); }
+};
+
 /// Options for write_checkpoint.
 struct checkpoint_write_options : write_options {
   metadata_t metadata;  ///< safetensors "__metadata__" (formats without metadata ignore it)
+  std::uint64_t max_shard_bytes = default_max_shard_bytes;  ///< sharded output: tensor bytes per shard at most
+  shard_selection shards;                                   ///< sharded output: the shards this run writes
 };
 
 /// One checkpoint format: an entry of checkpoint_formats().

@@ -1,6 +1,6 @@
 #pragma once
 /// \file
-/// Sharded safetensors checkpoints as Hugging Face writes them: an index `model.safetensors.index.json`
+/// Reading sharded safetensors checkpoints as Hugging Face writes them: an index `model.safetensors.index.json`
 /// (`{"metadata": {...}, "weight_map": {tensor name: shard file}}`) beside its shards
 /// (`model-00001-of-00002.safetensors`, ...). Each shard is mapped and read as a single safetensors
 /// file (zero-copy); the checkpoint is the union of their tensors, in the index's weight_map order.
@@ -15,6 +15,7 @@
 #include <graft/io/format.hpp>
 #include <graft/io/mapped_file.hpp>
 #include <graft/io/safetensors.hpp>
+#include <graft/io/sharded_writer.hpp>
 
 #include <cstddef>
 #include <filesystem>
@@ -74,17 +75,20 @@ inline checkpoint read_sharded_safetensors(const format_probe& probe, const std:
 
 }  // namespace detail
 
-/// Sharded safetensors: a file named *.safetensors.index.json, or a folder holding exactly one.
+/// Sharded safetensors: a file named *.safetensors.index.json, or a folder holding exactly one; written
+/// by write_sharded_safetensors (graft/io/sharded_writer.hpp).
 inline constexpr checkpoint_format sharded_safetensors_format{
     "safetensors-sharded",
     "sharded safetensors (Hugging Face *.safetensors.index.json and its shards)",
-    "",
+    ".safetensors.index.json",
     [](const format_probe& p) noexcept {
       return p.folder ? detail::lone_safetensors_index(p.path).has_value()
                       : detail::ends_with(p.path, ".safetensors.index.json");
     },
     detail::read_sharded_safetensors,
-    nullptr};
+    [](const std::string& path, const std::vector<tensor_record>& records, const checkpoint_write_options& options) {
+      write_sharded_safetensors(path, records, options);
+    }};
 
 /// The reader of sharded_safetensors_format.
 inline checkpoint detail::read_sharded_safetensors(const format_probe& probe, const std::optional<std::string>&) {

@@ -89,10 +89,13 @@ class Plan:
             out[name] = tensor.to(device) if device is not None and device.type != "cpu" else tensor
         return out
 
-    def write(self, path):
-        """Runs the plan and writes the result to `path` (.pth/.pt: torch.load-able; .safetensors), as
-        `graft apply --out` does: atomically, never over one of the inputs."""
-        self._handle.write(_fspath(path, "path"))
+    def write(self, path, max_shard_size=None):
+        """Runs the plan and writes the result to `path` (.pth/.pt: torch.load-able; .safetensors; or
+        NAME.safetensors.index.json: sharded safetensors, shards of at most `max_shard_size` bytes, an
+        int or a text like "5GB", the default), as `graft apply --out` does: atomically, never over one
+        of the inputs."""
+        size = "" if max_shard_size is None else str(max_shard_size)
+        self._handle.write(_fspath(path, "path"), size)
 
 
 def plan(rules, source, destination, *, key=None, destination_key=None, lenient=False, strict_rules=False,

@@ -11,6 +11,7 @@
 #include <graft/io/manifest.hpp>
 #include <graft/io/pth.hpp>
 #include <graft/io/shapes.hpp>
+#include <graft/io/sharded_writer.hpp>
 #include <graft/plan/explain.hpp>
 #include <graft/plan/json.hpp>
 #include <graft/plan/planner.hpp>
@@ -139,15 +140,22 @@ public:
     return list;
   }
 
-  /// Writes the applied plan to `path` (.pth, .pt, .safetensors): atomically, never over an input.
-  void write(const std::string& path) const {
+  /// Writes the applied plan to `path` (.pth, .pt, .safetensors, or a sharded NAME.safetensors.index.json
+  /// with shards of at most `max_shard_size` bytes, "" for the default): atomically, never over an input.
+  void write(const std::string& path, const std::string& max_shard_size) const {
     if (io::format_for_output(path) == nullptr)
-      throw usage_error("the output must end in .pth, .pt or .safetensors, not '" + path + "'");
+      throw usage_error("the output must end in .pth, .pt, .safetensors or .safetensors.index.json (sharded), not '" +
+                        path + "'");
+    io::checkpoint_write_options wo;
+    if (!max_shard_size.empty()) {
+      if (io::format_for_output(path) != &io::sharded_safetensors_format)
+        throw usage_error("max_shard_size needs a sharded output (NAME.safetensors.index.json), not '" + path + "'");
+      wo.max_shard_bytes = io::parse_byte_size(max_shard_size, "max_shard_size");
+    }
     const auto inputs = files();
     if (auto input = io::same_file_among(path, inputs))
       throw usage_error("output '" + path + "' is an input (" + *input + "): refusing to overwrite it");
     const auto out = records();
-    io::checkpoint_write_options wo;
     wo.inputs = inputs;
     wo.metadata = {{"format", "pt"}, {"graft_rules", rules_file_}};
     py::gil_scoped_release nogil;
@@ -224,5 +232,5 @@ PYBIND11_MODULE(_graft, m) {
       .def("json", &plan_handle::json)
       .def("explain", &plan_handle::explain_name, py::arg("name"))
       .def("apply", &plan_handle::apply)
-      .def("write", &plan_handle::write, py::arg("path"));
+      .def("write", &plan_handle::write, py::arg("path"), py::arg("max_shard_size") = std::string());
 }
