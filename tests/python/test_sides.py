@@ -50,6 +50,13 @@ def test_file_formats_round_trip(tiny, tmp_path):
         plan.write(tmp_path / name)
         # the written file as a destination: every destination tensor is there, with the output's values
         assert_same_tensors(graft.plan(rules, path, tmp_path / name).apply(), expected)
+    sharded = tmp_path / "sharded" / "model.safetensors.index.json"
+    sharded.parent.mkdir()
+    plan.write(sharded, max_shard_size="1KB")
+    assert len(list(sharded.parent.glob("model-*-of-*.safetensors"))) > 2
+    assert_same_tensors(graft.plan(rules, path, sharded).apply(), expected)
+    with pytest.raises(graft.UsageError, match="max_shard_size needs a sharded output"):
+        plan.write(tmp_path / "x.safetensors", max_shard_size="1KB")
     pre16 = tmp_path / "pre16.pth"
     torch.save({"state_dict": src}, pre16, _use_new_zipfile_serialization=False)
     assert_same_tensors(graft.plan(rules, pre16, dst).apply(), expected)
