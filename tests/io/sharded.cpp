@@ -142,7 +142,8 @@ TEST_CASE("format registry: one entry per name, sniffed from content or name, wr
   CHECK(format_for_output("a.pt") == &pth_zip_format);
   CHECK(format_for_output("dir/a.safetensors") == &safetensors_format);
   CHECK(format_for_output("a.bin") == nullptr);
-  CHECK(format_for_output("model.safetensors.index.json") == nullptr);
+  CHECK(format_for_output("model.safetensors.index.json") ==
+        &sharded_safetensors_format);  // written since sharded_writer.hpp
   CHECK(read_checkpoint(io_test::fixture("module_script.pt")).kind == &torchscript_format);
   CHECK(read_checkpoint(io_test::fixture("all_kinds_legacy.pth")).kind == &pth_legacy_format);
   CHECK(read_checkpoint(io_test::fixture("all_kinds_zip.pth")).kind == &pth_zip_format);
