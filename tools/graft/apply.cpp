@@ -98,9 +98,7 @@ struct apply_command {
       return "wrote " + detail::printable(out);
     }
     const auto r = io::write_sharded_safetensors(out, records, wo);
-    const auto layout = io::layout_shards(out, records, wo.max_shard_bytes);
-    std::string line =
-        "wrote " + std::to_string(r.written.size()) + " of " + std::to_string(layout.files.size()) + " shards";
+    std::string line = "wrote " + std::to_string(r.written.size()) + " of " + std::to_string(r.shards) + " shards";
     if (r.index_written) return line + " and the index " + detail::printable(out);
     return line + " (" + std::to_string(r.shards_present) + " on disk; the index " + detail::printable(out) +
            " is written by the run that completes them)";

@@ -43,6 +43,7 @@ struct sharded_write_result {
   std::vector<std::string> written;  ///< the shard paths this run wrote
   bool index_written = false;        ///< false while some shard of the layout is not on disk yet
   std::size_t shards_present = 0;    ///< shards of the layout on disk with their tensors (after this run)
+  std::size_t shards = 0;            ///< shards in the layout
 };
 
 namespace detail {
@@ -209,6 +210,7 @@ inline sharded_write_result write_sharded_safetensors(const std::string& index_p
     if (auto input = same_file_among(path, options.inputs))
       throw usage_error(path + " is an input (" + *input + "): refusing to overwrite it");
   sharded_write_result result;
+  result.shards = layout.files.size();
   for (std::size_t s = 0; s < layout.files.size(); ++s) {
     if (!selected[s]) continue;
     std::vector<tensor_record> shard;
