@@ -62,9 +62,6 @@ struct shard_selection {
   std::size_t worker = 0;   ///< 0-based
   std::size_t workers = 1;  ///< 1: every shard
   std::string only_file;    ///< a shard's file name ("model-00002-of-00003.safetensors"); "" for none
-
-  /// True when this selection writes every shard.
-  bool all() const noexcept { return workers == 1 && only_file.empty(); }
 };
 
 /// Options for write_checkpoint.
