@@ -64,6 +64,7 @@
 #include <graft/io/safetensors.hpp>
 #include <graft/io/shapes.hpp>
 #include <graft/io/sharded.hpp>
+#include <graft/io/sharded_writer.hpp>
 #include <graft/io/source_crc.hpp>
 #include <graft/io/tensor_record.hpp>
 #include <graft/io/torchscript.hpp>

@@ -84,8 +84,15 @@ if [[ -z $(ls "$tmp/bad") ]]; then ok; else fail "a refused run wrote $(ls "$tmp
 # torchrun --no_python: two ranks, each converting its shards (RANK, WORLD_SIZE from the launcher).
 if [[ -x /usr/bin/torchrun ]]; then
   # --redirects 1 --tee 1: Debian 12's torchrun (PyTorch 1.13 on Python 3.11) cannot parse the defaults,
-  # "0" (Std.from_str iterates an IntFlag, which skips its 0 member on Python 3.11)
-  OMP_NUM_THREADS=1 /usr/bin/torchrun --standalone --nnodes 1 --nproc_per_node 2 --redirects 1 --tee 1 --no_python \
+  # "0" (Std.from_str iterates an IntFlag, which skips its 0 member on Python 3.11).
+  # The rendezvous goes through a FileStore in $tmp, not --standalone's TCPStore: Debian 13's PyTorch
+  # 2.6 is built without libuv, which its rendezvous TCPStore asks for whatever USE_LIBUV says, and a
+  # file needs no network. TORCH_DISABLE_SHARE_RDZV_TCP_STORE=1 stops 2.6 from starting a TCPStore for
+  # the workers (--no_python workers never use one); USE_LIBUV=0 covers any other store it makes.
+  mkdir -p "$tmp/rendezvous"
+  OMP_NUM_THREADS=1 TORCH_DISABLE_SHARE_RDZV_TCP_STORE=1 USE_LIBUV=0 \
+    /usr/bin/torchrun --nnodes 1 --nproc_per_node 2 --rdzv_backend c10d --rdzv_id graft \
+    --rdzv_endpoint "$tmp/rendezvous/store" --rdzv_conf store_type=file --redirects 1 --tee 1 --no_python \
     bash -c 'exec "$0" "$@" --shard $((RANK + 1))/$WORLD_SIZE' "$graft" "${apply[@]}" \
     --out "$tmp/ranks/model.safetensors.index.json" --max-shard-size 256KB >"$tmp/torchrun.log" 2>&1
   rc=$?
