@@ -23,6 +23,10 @@ if(TARGET graft_cli)
   add_test(NAME cli_sharded_apply COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/cli/sharded_apply.sh $<TARGET_FILE:graft_cli>
                                           ${PROJECT_SOURCE_DIR} ${_graft_make_checkpoint})
   set_tests_properties(cli_sharded_apply PROPERTIES LABELS cli)
+  # peak RSS of graft apply at ~1 GiB within 32 MiB of its RSS at ~130 MiB (~4 GiB of disk for a while)
+  add_test(NAME cli_bounded_rss COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/cli/bounded_rss.sh $<TARGET_FILE:graft_cli>
+                                        ${PROJECT_SOURCE_DIR} ${_graft_make_checkpoint} ${CMAKE_CURRENT_BINARY_DIR}/bounded_rss)
+  set_tests_properties(cli_bounded_rss PROPERTIES LABELS cli RUN_SERIAL TRUE)
 endif()
 if(TARGET graft_cli)
   # golden: the CLI's exact outputs (plan reports and JSON, explain, inspect); tests/golden/README.md

@@ -4,7 +4,7 @@
 if(NOT GRAFT_HAVE_PYTHON)
   return()
 endif()
-set(_graft_py_files test_pose_families test_sides test_dtypes test_errors test_memory test_package)
+set(_graft_py_files test_pose_families test_sides test_dtypes test_errors test_memory test_package test_progress)
 set(_graft_py_cli "")
 if(TARGET graft_cli)
   set(_graft_py_cli GRAFT_CLI=$<TARGET_FILE:graft_cli>)

@@ -6,6 +6,7 @@
 #include "commands.hpp"
 #include "device_backend.hpp"
 #include "inputs.hpp"
+#include "progress_line.hpp"
 
 #include <graft/apply/records.hpp>
 #include <graft/io/checkpoint.hpp>
@@ -42,6 +43,7 @@ struct apply_command {
   std::string device = "cpu";
   std::string max_shard_size, shard, only_shard;  ///< sharded output (an index --out) only
   bool json = false;
+  bool quiet = false;     ///< no report (unless the plan fails), summary or progress line
   char** argv = nullptr;  ///< this process's arguments, which `graft` passes on to graft-torch
 
   bool sharded() const { return io::format_for_output(out) == &io::sharded_safetensors_format; }
@@ -126,11 +128,14 @@ struct apply_command {
     const std::vector<std::string> inputs = files_read(rules, source, target);
     refuse_output_among(inputs);  // before the plan is printed or anything is written
     wo.inputs = inputs;
+    // Bounded RSS at any size: nothing in this process writes into a mapped page (apply_records
+    // computes into new buffers, graft-torch copies to the device), so the pages copied out may go.
+    wo.release_read_pages = true;
     wo.metadata = {{"format", "pt"}, {"graft_rules", in.rules_file}};
     tensor_set source_set(source.tensors.begin(), source.tensors.end());
     tensor_set target_set(target.tensors.begin(), target.tensors.end());
     const plan p = make_plan(rules, source_set, target_set, in.options());
-    std::cout << (json ? format_json(p) : format_report(p));
+    if (!quiet || !p.ok()) std::cout << (json ? format_json(p) : format_report(p));
     if (!p.ok()) return 1;
 
     std::vector<io::tensor_record> records;
@@ -140,7 +145,14 @@ struct apply_command {
       records = apply_records(p, source.tensors, target.tensors);
     std::size_t bytes = 0;
     for (const auto& r : records) bytes += r.nbytes();
+    progress_line progress(!json && !quiet);
+    wo.progress = [&progress](const io::write_progress& now) { progress(now); };
     const std::string wrote = write(records, wo);
+    progress.clear();
+    if (quiet) {
+      if (io::format_for_output(out) == &io::pth_zip_format) std::cerr << io::torch2_note(records);
+      return 0;
+    }
     (json ? std::cerr : std::cout) << wrote << ": " << records.size() << " tensors, " << megabytes(bytes) << " (copied "
                                    << p.count(category::copied) << ", mapped " << p.count(category::mapped)
                                    << ", synthesized " << p.count(category::synthesized) << ", kept "
@@ -169,6 +181,8 @@ void add_apply_command(CLI::App& app, int& exit_code, char** argv) {
       ->type_name("FILE");
   cmd->add_option("--device", c->device, "Where slicing runs: cpu, cuda or cuda:N")->type_name("DEVICE");
   cmd->add_flag("--json", c->json, "Print the plan as JSON instead of the report");
+  cmd->add_flag("--quiet", c->quiet,
+                "Print nothing when all goes well: no report (a failing plan's still prints), summary or progress");
   cmd->callback([c, &exit_code] { exit_code = c->run(); });
 }
 

@@ -20,6 +20,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace graft::cli {
@@ -162,7 +163,9 @@ struct inspect_command {
     std::vector<std::string> inputs = ck.files;
     inputs.push_back(file);
     refuse_manifest_among(inputs);
-    io::write_manifest(manifest, tensors, {inputs}, comment);
+    io::write_options never_over;
+    never_over.inputs = std::move(inputs);
+    io::write_manifest(manifest, tensors, never_over, comment);
   }
 
   void print_json(const io::checkpoint& ck, const tensor_set& tensors, std::size_t bytes,

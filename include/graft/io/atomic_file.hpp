@@ -11,9 +11,11 @@
 #include <atomic>
 #include <cerrno>
 #include <chrono>
+#include <cstdint>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
+#include <functional>
 #include <optional>
 #include <string>
 #include <system_error>
@@ -25,12 +27,54 @@
 
 namespace graft::io {
 
+/// How far a write has got: tensor bytes written of all it will write, and files committed of all.
+struct write_progress {
+  std::uint64_t bytes_done = 0;   ///< tensor bytes written so far
+  std::uint64_t bytes_total = 0;  ///< tensor bytes the whole write will write
+  std::size_t files_done = 0;     ///< output files committed so far
+  std::size_t files_total = 1;    ///< output files the write makes (shards; 1 otherwise)
+};
+
 /// Options shared by the checkpoint writers.
 struct write_options {
   /// Files the output must not replace (the checkpoints being read: every entry of their
   /// checkpoint::files, since a sharded input is several files); compared with
   /// std::filesystem::equivalent, so links and other spellings of the same file are caught.
   std::vector<std::string> inputs;
+  /// After each piece of a record is written, drop the mapped input pages it came from from the
+  /// process's resident set (mapped_file::release_resident), so peak RSS stays bounded whatever the
+  /// checkpoint's size. Only where nothing writes into mapped tensors: the graft CLI sets it.
+  bool release_read_pages = false;
+  /// Called after each piece (at most 8 MiB) of tensor bytes is written and after each output file is
+  /// committed, from the writing thread; may be empty. An exception it throws ends the write, nothing committed.
+  std::function<void(const write_progress&)> progress;
+};
+
+/// Counts one write's progress and reports it to write_options::progress.
+class progress_meter {
+public:
+  /// A write of `bytes_total` tensor bytes into `files_total` files, reported to `options.progress`.
+  progress_meter(const write_options& options, std::uint64_t bytes_total, std::size_t files_total = 1)
+      : report_(options.progress) {
+    now_.bytes_total = bytes_total;
+    now_.files_total = files_total;
+  }
+  /// `n` more tensor bytes written.
+  void wrote(std::size_t n) {
+    now_.bytes_done += n;
+    if (report_) report_(now_);
+  }
+  /// One more output file committed.
+  void committed() {
+    ++now_.files_done;
+    if (report_) report_(now_);
+  }
+  /// The state so far.
+  const write_progress& now() const noexcept { return now_; }
+
+private:
+  const std::function<void(const write_progress&)>& report_;
+  write_progress now_;
 };
 
 /// The first of `inputs` that is the same file as `path` (same device and inode, links followed), or

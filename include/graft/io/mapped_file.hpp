@@ -8,8 +8,10 @@
 #include <graft/error.hpp>
 #include <graft/io/detail/mapping_guard.hpp>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstddef>
+#include <cstdint>
 #include <cstring>
 #include <memory>
 #include <mutex>
@@ -72,6 +74,27 @@ public:
     return std::nullopt;
   }
 
+  /// Drops the pages holding [p, p + n) from this process's resident set (madvise MADV_DONTNEED),
+  /// where they lie in a live mapped_file: the file's pages stay in the page cache and come back, from
+  /// the file, when next read. Bytes outside every mapped_file are left alone. Only for mappings nothing
+  /// has written into: a page changed through the private mapping would lose the change (the graft CLI
+  /// never writes into a mapping; the Python module's tensors may, so it never releases).
+  static void release_resident(const std::byte* p, std::size_t n) noexcept {
+    if (n == 0) return;
+    static const auto page = static_cast<std::uintptr_t>(::sysconf(_SC_PAGESIZE));
+    std::lock_guard<std::mutex> lock(live_mutex());
+    for (const mapped_file* f : live()) {
+      const auto begin = reinterpret_cast<std::uintptr_t>(f->data_);
+      const auto at = reinterpret_cast<std::uintptr_t>(p);
+      if (f->size_ == 0 || at < begin || at - begin >= f->size_) continue;
+      // Whole pages, rounded outwards: a neighbouring record's page read again costs a fault, no more.
+      const std::uintptr_t from = at / page * page;
+      const std::uintptr_t to = std::min(at + n, begin + f->size_);
+      ::madvise(reinterpret_cast<void*>(from), to - from, MADV_DONTNEED);
+      return;
+    }
+  }
+
 private:
   static std::mutex& live_mutex() {
     static std::mutex m;
@@ -129,5 +152,18 @@ private:
   int slot_ = -1;
   struct timespec mtime_ {};
 };
+
+/// Passes [data, data + n) to `write(const std::byte*, std::size_t)` in pieces of at most 8 MiB; with
+/// `release`, each piece's mapped pages are dropped from the resident set once written
+/// (mapped_file::release_resident).
+template <class Write>
+void write_in_pieces(const std::byte* data, std::size_t n, bool release, Write&& write) {
+  constexpr std::size_t piece = std::size_t{8} << 20;
+  for (std::size_t at = 0; at < n; at += piece) {
+    const std::size_t len = std::min(piece, n - at);
+    write(data + at, len);
+    if (release) mapped_file::release_resident(data + at, len);
+  }
+}
 
 }  // namespace graft::io

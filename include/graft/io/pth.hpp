@@ -412,7 +412,7 @@ inline checkpoint read_torch_checkpoint(const format_probe& probe, const std::op
 inline void write_pth_checkpoint(const std::string& path, const std::vector<tensor_record>& records,
                                  const checkpoint_write_options& options) {
   pth_write_options po;
-  po.inputs = options.inputs;
+  static_cast<write_options&>(po) = options;  // inputs, release_read_pages
   write_pth(path, records, po);
 }
 

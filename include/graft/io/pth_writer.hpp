@@ -133,21 +133,29 @@ inline void write_pth(const std::string& path, const std::vector<tensor_record>&
   const std::string pre = options.archive_name + "/";
   zip.add(pre + "data.pkl", p.out.data(), p.out.size());
   zip.add(pre + "byteorder", "little", 6);
+  std::uint64_t total = 0;
+  for (const auto& slot : slots) total += slot_bytes(slot);
+  progress_meter meter(options, total);
   std::vector<std::byte> buf;
   for (std::size_t k = 0; k < slots.size(); ++k) {
     const auto& r = records[slots[k].record];
     zip.begin_entry(pre + "data/" + std::to_string(k), slot_bytes(slots[k]));
+    const auto to_zip = [&](const std::byte* bytes, std::size_t n) {
+      zip.write(bytes, n);
+      meter.wrote(n);
+    };
     if (slots[k].as_saved) {
-      r.check_source();  // the source record's CRC-32, as every copied byte
-      zip.write(r.storage.data, slot_bytes(slots[k]));
+      r.check_source(options.release_read_pages);  // the source record's CRC-32, as every copied byte
+      write_in_pieces(r.storage.data, slot_bytes(slots[k]), options.release_read_pages, to_zip);
     } else {
-      r.write_contiguous(buf, [&](const std::byte* bytes, std::size_t n) { zip.write(bytes, n); });
+      r.write_contiguous(buf, to_zip, options.release_read_pages);
     }
     zip.end_entry();
   }
   zip.add(pre + "version", "3\n", 2);
   zip.finish();
   out.commit();
+  meter.committed();
 }
 
 }  // namespace graft::io

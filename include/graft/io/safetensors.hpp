@@ -182,10 +182,15 @@ inline void write_safetensors(const std::string& path, const std::vector<tensor_
   detail::store_le<8>(len, h.size());
   out.write(len.data(), len.size());
   out.write(h.data(), h.size());
+  progress_meter meter(options, off);
   std::vector<std::byte> buf;
-  for (const auto& r : records)
-    r.write_contiguous(buf, [&](const std::byte* bytes, std::size_t n) { out.write(bytes, n); });
+  const auto to_file = [&](const std::byte* bytes, std::size_t n) {
+    out.write(bytes, n);
+    meter.wrote(n);
+  };
+  for (const auto& r : records) r.write_contiguous(buf, to_file, options.release_read_pages);
   out.commit();
+  meter.committed();
 }
 
 namespace detail {

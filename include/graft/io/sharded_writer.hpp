@@ -211,14 +211,28 @@ inline sharded_write_result write_sharded_safetensors(const std::string& index_p
       throw usage_error(path + " is an input (" + *input + "): refusing to overwrite it");
   sharded_write_result result;
   result.shards = layout.files.size();
+  // One meter over the selected shards: each shard's writer reports into it.
+  std::uint64_t total = 0;
+  for (std::size_t s = 0; s < layout.files.size(); ++s)
+    if (selected[s])
+      for (std::size_t i : layout.tensors[s]) total += records[i].nbytes();
+  progress_meter meter(options, total, outputs.size() - 1);
+  write_options shard_options = options;
+  std::uint64_t before = 0;  // bytes of the shards already written
+  if (options.progress)
+    shard_options.progress = [&](const write_progress& p) {
+      if (p.files_done == 0) meter.wrote(static_cast<std::size_t>(before + p.bytes_done - meter.now().bytes_done));
+    };
   for (std::size_t s = 0; s < layout.files.size(); ++s) {
     if (!selected[s]) continue;
     std::vector<tensor_record> shard;
     shard.reserve(layout.tensors[s].size());
     for (std::size_t i : layout.tensors[s]) shard.push_back(records[i]);
     const std::string path = path_of(s);
-    write_safetensors(path, shard, options.metadata, options);
+    write_safetensors(path, shard, options.metadata, shard_options);
     result.written.push_back(path);
+    before = meter.now().bytes_done;
+    meter.committed();
   }
   for (std::size_t s = 0; s < layout.files.size(); ++s)
     if (selected[s] || detail::shard_present(path_of(s), layout, s, records)) ++result.shards_present;

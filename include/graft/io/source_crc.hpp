@@ -40,9 +40,14 @@ public:
                              hex(crc) + "): the record is corrupt; refusing to copy its bytes");
     ok_.store(true, std::memory_order_release);
   }
-  /// Checks the record's bytes, unless already checked.
-  void check() const {
-    if (!checked()) expect(crc32_update(0, bytes_.data, bytes_.size));
+  /// Checks the record's bytes, unless already checked; with `release_pages`, their mapped pages are
+  /// dropped from the resident set as they are read (mapped_file::release_resident).
+  void check(bool release_pages = false) const {
+    if (checked()) return;
+    std::uint32_t crc = 0;
+    write_in_pieces(bytes_.data, bytes_.size, release_pages,
+                    [&](const std::byte* p, std::size_t n) { crc = crc32_update(crc, p, n); });
+    expect(crc);
   }
 
 private:

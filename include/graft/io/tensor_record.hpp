@@ -60,9 +60,10 @@ struct tensor_record : tensor_meta {
   const std::byte* first() const noexcept {
     return storage.data + static_cast<std::size_t>(storage_offset) * dtype_size(type);
   }
-  /// Checks the source record's CRC-32 (once per record; a no-op without `source`): before the bytes are used.
-  void check_source() const {
-    if (source) source->check();
+  /// Checks the source record's CRC-32 (once per record; a no-op without `source`): before the bytes are
+  /// used. `release_pages`: as source_crc::check.
+  void check_source(bool release_pages = false) const {
+    if (source) source->check(release_pages);
   }
   /// Copies the elements in C order into `out` (nbytes() bytes), after check_source().
   void copy_contiguous(std::byte* out) const {
@@ -80,24 +81,24 @@ struct tensor_record : tensor_meta {
   /// tensor of any size is streamed, never materialised whole). The source record's CRC-32 is checked
   /// first (check_source), or, when the tensor is that whole record, as the bytes stream (no extra pass):
   /// then a mismatch throws after the last write, before the caller commits its output.
+  /// `release_pages`: the mapped pages read are dropped from the resident set once written
+  /// (write_options::release_read_pages).
   template <class Write>
-  void write_contiguous(std::vector<std::byte>& scratch, Write&& write) const {
+  void write_contiguous(std::vector<std::byte>& scratch, Write&& write, bool release_pages = false) const {
     check_materialisable();
     if (numel() == 0) return;
     if (source && !source->checked() && is_whole_source()) {
-      constexpr std::size_t chunk = std::size_t{1} << 20;
       std::uint32_t crc = 0;
-      for (std::size_t at = 0, n = nbytes(); at < n; at += chunk) {
-        const std::size_t len = std::min(chunk, n - at);
-        crc = crc32_update(crc, first() + at, len);
-        write(first() + at, len);
-      }
+      write_in_pieces(first(), nbytes(), release_pages, [&](const std::byte* p, std::size_t n) {
+        crc = crc32_update(crc, p, n);
+        write(p, n);
+      });
       source->expect(crc);
       return;
     }
-    check_source();
+    check_source(release_pages);
     if (is_contiguous()) {
-      write(first(), nbytes());
+      write_in_pieces(first(), nbytes(), release_pages, write);
       return;
     }
     const std::size_t es = dtype_size(type);
@@ -113,6 +114,7 @@ struct tensor_record : tensor_meta {
       }
     });
     if (filled != 0) write(scratch.data(), filled);
+    if (release_pages) mapped_file::release_resident(storage.data, storage.size);
   }
   /// The elements in C order (copies).
   std::vector<std::byte> contiguous_bytes() const {

@@ -89,13 +89,19 @@ class Plan:
             out[name] = tensor.to(device) if device is not None and device.type != "cpu" else tensor
         return out
 
-    def write(self, path, max_shard_size=None):
+    def write(self, path, max_shard_size=None, progress=None):
         """Runs the plan and writes the result to `path` (.pth/.pt: torch.load-able; .safetensors; or
         NAME.safetensors.index.json: sharded safetensors, shards of at most `max_shard_size` bytes, an
         int or a text like "5GB", the default), as `graft apply --out` does: atomically, never over one
-        of the inputs."""
+        of the inputs. `progress`, if given, is called as progress(bytes_done, bytes_total, files_done,
+        files_total) after each piece of at most 8 MiB of tensor bytes and after each file is committed
+        (a tqdm bar, say); an exception it raises ends the write: the file being written is not
+        committed (nor, for a sharded output, the index)."""
         size = "" if max_shard_size is None else str(max_shard_size)
-        self._handle.write(_fspath(path, "path"), size)
+        if progress is not None and not callable(progress):
+            raise UsageError("progress must be callable (bytes_done, bytes_total, files_done, files_total), not %r"
+                             % type(progress).__name__)
+        self._handle.write(_fspath(path, "path"), size, progress)
 
 
 def plan(rules, source, destination, *, key=None, destination_key=None, lenient=False, strict_rules=False,

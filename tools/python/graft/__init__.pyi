@@ -1,6 +1,6 @@
 # Type stubs of the graft Python module (graft/__init__.py over the extension graft._graft).
 import os
-from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple, Union
+from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple, Union
 
 import torch
 
@@ -38,7 +38,8 @@ class Plan:
     def json(self) -> str: ...
     def explain(self, name: str) -> str: ...
     def apply(self) -> Dict[str, torch.Tensor]: ...
-    def write(self, path: PathLike, max_shard_size: Union[int, str, None] = ...) -> None: ...
+    def write(self, path: PathLike, max_shard_size: Union[int, str, None] = ...,
+              progress: Optional[Callable[[int, int, int, int], object]] = ...) -> None: ...
 
 def plan(
     rules: PathLike,

@@ -142,7 +142,9 @@ public:
 
   /// Writes the applied plan to `path` (.pth, .pt, .safetensors, or a sharded NAME.safetensors.index.json
   /// with shards of at most `max_shard_size` bytes, "" for the default): atomically, never over an input.
-  void write(const std::string& path, const std::string& max_shard_size) const {
+  /// `progress` (None, or a callable) is called with (bytes_done, bytes_total, files_done, files_total)
+  /// after each piece of at most 8 MiB and each file committed; an exception it raises ends the write.
+  void write(const std::string& path, const std::string& max_shard_size, const py::object& progress) const {
     if (io::format_for_output(path) == nullptr)
       throw usage_error("the output must end in .pth, .pt, .safetensors or .safetensors.index.json (sharded), not '" +
                         path + "'");
@@ -158,6 +160,11 @@ public:
     const auto out = records();
     wo.inputs = inputs;
     wo.metadata = {{"format", "pt"}, {"graft_rules", rules_file_}};
+    if (!progress.is_none())
+      wo.progress = [&progress](const io::write_progress& p) {
+        py::gil_scoped_acquire gil;
+        progress(p.bytes_done, p.bytes_total, p.files_done, p.files_total);
+      };
     py::gil_scoped_release nogil;
     io::write_checkpoint(path, out, wo);
   }
@@ -232,5 +239,6 @@ PYBIND11_MODULE(_graft, m) {
       .def("json", &plan_handle::json)
       .def("explain", &plan_handle::explain_name, py::arg("name"))
       .def("apply", &plan_handle::apply)
-      .def("write", &plan_handle::write, py::arg("path"), py::arg("max_shard_size") = std::string());
+      .def("write", &plan_handle::write, py::arg("path"), py::arg("max_shard_size") = std::string(),
+           py::arg("progress") = py::none());
 }
