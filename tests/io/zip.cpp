@@ -1,4 +1,5 @@
-// zip reader and writer: torch.save archives, alignment, CRC-32, zip64, refused entries.
+// zip reader and writer: torch.save archives, alignment, CRC-32 checks, zip64, refused entries.
+// (CRC-32 itself: crc32.cpp.)
 
 #include <graft/io/mapped_file.hpp>
 #include <graft/io/zip.hpp>
@@ -22,37 +23,6 @@ std::string make_zip(const std::string& name, const std::vector<std::pair<std::s
 }
 
 }  // namespace
-
-TEST_CASE("crc32 matches the zip check value") {
-  CHECK(crc32_update(0, "123456789", 9) == 0xCBF43926u);
-  std::uint32_t c = crc32_update(0, "12345", 5);
-  CHECK(crc32_update(c, "6789", 4) == 0xCBF43926u);
-  CHECK(crc32_update(0, "", 0) == 0u);
-  CHECK(crc32_update(0, "The quick brown fox jumps over the lazy dog", 43) == 0x414FA339u);
-}
-
-TEST_CASE("crc32's eight-byte steps agree with the byte-wise definition at every length, offset and split") {
-  // The reference: the textbook bit-by-bit CRC-32, independent of graft's tables.
-  const auto reference = [](const unsigned char* p, std::size_t n) {
-    std::uint32_t c = 0xFFFFFFFFu;
-    for (std::size_t i = 0; i < n; ++i) {
-      c ^= p[i];
-      for (int k = 0; k < 8; ++k) c = (c & 1u) ? 0xEDB88320u ^ (c >> 1) : c >> 1;
-    }
-    return ~c;
-  };
-  std::vector<unsigned char> bytes(80);
-  for (std::size_t i = 0; i < bytes.size(); ++i) bytes[i] = static_cast<unsigned char>((i * 2654435761u) >> 11);
-  for (std::size_t offset = 0; offset < 8; ++offset)
-    for (std::size_t n = 0; offset + n <= bytes.size(); ++n) {
-      const unsigned char* p = bytes.data() + offset;
-      const std::uint32_t want = reference(p, n);
-      INFO("offset " << offset << ", " << n << " bytes");
-      REQUIRE(crc32_update(0, p, n) == want);
-      const std::size_t split = n / 3;
-      REQUIRE(crc32_update(crc32_update(0, p, split), p + split, n - split) == want);
-    }
-}
 
 TEST_CASE("zip reader lists a torch.save archive's stored entries") {
   auto f = mapped_file::open(io_test::fixture("all_kinds_zip.pth"));

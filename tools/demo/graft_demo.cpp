@@ -1,13 +1,13 @@
 // Support for scripts/demo (no Python needed):
-//   graft_demo make MANIFEST OUT.pth SEED   a checkpoint with a manifest's names, dtypes and shapes and
-//                                           deterministic random values
+//   graft_demo make MANIFEST OUT SEED       a checkpoint (.pth/.pt or .safetensors, by OUT's extension)
+//                                           with a manifest's names, dtypes and shapes and deterministic
+//                                           random values
 //   graft_demo verify SRC TEMPLATE OUT      checks a COCO -> CrowdPose HigherHRNet transfer: the 12
 //                                           shared joints' heatmap filters equal the COCO ones (found by
 //                                           joint name), head and neck equal the template
 
 #include <graft/io/checkpoint.hpp>
 #include <graft/io/manifest.hpp>
-#include <graft/io/pth_writer.hpp>
 #include <graft/torch/tensor.hpp>
 
 #include <ATen/ATen.h>
@@ -37,7 +37,7 @@ int make(const std::string& manifest, const std::string& out, int seed) {
     at::Tensor t = graft::dtype_is_floating(m.type) ? at::randn(m.shape, gen, options) : at::zeros(m.shape, options);
     records.push_back(graft::to_record(t, m.name, m.role));
   }
-  graft::io::write_pth(out, records);
+  graft::io::write_checkpoint(out, records);  // .pth/.pt or .safetensors, by the extension
   std::cout << "made " << out << ": " << records.size() << " tensors shaped like " << manifest << "\n";
   return 0;
 }
