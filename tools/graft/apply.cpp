@@ -20,6 +20,7 @@
 
 #include <cstdio>
 #include <filesystem>
+#include <functional>
 #include <iostream>
 #include <memory>
 #include <regex>
@@ -143,21 +144,19 @@ struct apply_command {
       records = device_backend::apply_on_device(p, source, target, device);
     else
       records = apply_records(p, source.tensors, target.tensors);
-    std::size_t bytes = 0;
-    for (const auto& r : records) bytes += r.nbytes();
     progress_line progress(!json && !quiet);
-    wo.progress = [&progress](const io::write_progress& now) { progress(now); };
+    wo.progress = std::ref(progress);
     const std::string wrote = write(records, wo);
     progress.clear();
-    if (quiet) {
-      if (io::format_for_output(out) == &io::pth_zip_format) std::cerr << io::torch2_note(records);
-      return 0;
+    std::ostream& says = json || quiet ? std::cerr : std::cout;  // stdout holds the JSON alone
+    if (!quiet) {
+      std::size_t bytes = 0;
+      for (const auto& r : records) bytes += r.nbytes();
+      says << wrote << ": " << records.size() << " tensors, " << megabytes(bytes) << " (copied "
+           << p.count(category::copied) << ", mapped " << p.count(category::mapped) << ", synthesized "
+           << p.count(category::synthesized) << ", kept " << p.count(category::kept) << ")\n";
     }
-    (json ? std::cerr : std::cout) << wrote << ": " << records.size() << " tensors, " << megabytes(bytes) << " (copied "
-                                   << p.count(category::copied) << ", mapped " << p.count(category::mapped)
-                                   << ", synthesized " << p.count(category::synthesized) << ", kept "
-                                   << p.count(category::kept) << ")\n";
-    if (io::format_for_output(out) == &io::pth_zip_format) (json ? std::cerr : std::cout) << io::torch2_note(records);
+    if (io::format_for_output(out) == &io::pth_zip_format) says << io::torch2_note(records);
     return 0;
   }
 };
