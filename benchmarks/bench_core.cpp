@@ -15,6 +15,7 @@
 #include <graft/io/manifest.hpp>
 #include <graft/io/pth_writer.hpp>
 #include <graft/io/safetensors.hpp>
+#include <graft/io/sharded_writer.hpp>
 #include <graft/plan/planner.hpp>
 #include <graft/rules/layout.hpp>
 #include <graft/rules/load.hpp>
@@ -196,6 +197,65 @@ void bm_load_and_plan_pose(benchmark::State& state, const std::string& rules_fil
   state.counters["tensors"] = static_cast<double>(source.size());
 }
 
+/// Writes (once) `names` as a sharded safetensors checkpoint (zero-filled, about 20 shards) in the
+/// fixture folder; returns its index's path.
+std::string sharded_fixture(const tensor_set& names, const std::string& name) {
+  const fs::path dir = fs::path(GRAFT_BENCH_FIXTURE_DIR) / name;
+  const fs::path index = dir / "model.safetensors.index.json";
+  if (fs::exists(index)) return index.string();
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  std::size_t largest = 8, total = 0;
+  for (const auto& m : names) {
+    const auto bytes = static_cast<std::size_t>(graft::numel(m.shape)) * graft::dtype_size(m.type);
+    largest = std::max(largest, bytes);
+    total += bytes;
+  }
+  auto zeros = std::make_shared<std::vector<std::byte>>(largest);
+  std::vector<graft::io::tensor_record> records;
+  records.reserve(names.size());
+  for (const auto& m : names) {
+    graft::io::tensor_record r;
+    static_cast<tensor_meta&>(r) = m;
+    r.strides = graft::io::contiguous_strides(m.shape);
+    r.storage = {zeros->data(), static_cast<std::size_t>(graft::numel(m.shape)) * graft::dtype_size(m.type)};
+    r.owner = zeros;
+    records.push_back(std::move(r));
+  }
+  graft::io::checkpoint_write_options o;
+  o.max_shard_bytes = total / 20 + largest;
+  graft::io::write_sharded_safetensors(index.string(), records, o);
+  return index.string();
+}
+
+/// What `graft plan` does with two sharded checkpoints of `n` tensors each (the synthetic workload's
+/// names, ~20 shards each): read both indexes and every shard's header, then plan.
+void bm_plan_sharded(benchmark::State& state) {
+  const auto n = static_cast<std::size_t>(state.range(0));
+  const plan_workload w = synthetic_plan(n);
+  const std::string tag = std::to_string(n);
+  const std::string from = sharded_fixture(w.source, "sharded_source_" + tag);
+  const std::string onto = sharded_fixture(w.destination, "sharded_destination_" + tag);
+  bool ok = true;
+  std::size_t files = 0;
+  for (auto _ : state) {
+    const graft::io::checkpoint source = graft::io::read_checkpoint(from);
+    const graft::io::checkpoint destination = graft::io::read_checkpoint(onto);
+    files = source.files.size() + destination.files.size();
+    const tensor_set s(source.tensors.begin(), source.tensors.end());
+    const tensor_set d(destination.tensors.begin(), destination.tensors.end());
+    graft::plan p = graft::make_plan(w.rules, s, d);
+    ok = ok && p.ok();
+    benchmark::DoNotOptimize(p);
+  }
+  if (!ok) state.SkipWithError("the sharded plan has errors");
+  state.SetComplexityN(static_cast<std::int64_t>(n));
+  state.counters["names"] = static_cast<double>(n);
+  state.counters["files"] = static_cast<double>(files);
+  state.counters["per_name"] = benchmark::Counter(
+      static_cast<double>(n), benchmark::Counter::kIsIterationInvariantRate | benchmark::Counter::kInvert);
+}
+
 // ---------------------------------------------------------------------------------------------
 // Pattern matching: every name of the HigherHRNet-W32 manifest against one pattern.
 
@@ -361,6 +421,12 @@ void register_all() {
     plan->Arg(1'000)->Arg(10'000)->Arg(100'000)->Arg(1'000'000);
   }
   plan->Complexity(benchmark::oN)->Unit(benchmark::kMillisecond);
+  auto* sharded = RegisterBenchmark("plan/sharded_index_read_and_plan", bm_plan_sharded);
+  if (small_sizes)
+    sharded->Arg(2'000);
+  else
+    sharded->Arg(10'000)->Arg(100'000);
+  sharded->Unit(benchmark::kMillisecond);
 
   struct pose {
     const char* label;

@@ -1,7 +1,7 @@
 # Test executables, one per folder: test_FOLDER builds FOLDER/*.cpp (LibTorch-linked TUs live in torch/).
 # (Kept apart from tests/CMakeLists.txt so areas can be added independently.)
 graft_add_test(test_apply SOURCES apply/records.cpp apply/dtypes.cpp apply/fill_rules.cpp LABELS apply)
-graft_add_test(test_io SOURCES io/zip.cpp io/crc32.cpp io/pickle.cpp io/pth.cpp io/safetensors.cpp io/hostile.cpp io/sharded.cpp io/manifest_writer.cpp io/torch2.cpp io/sharded_writer.cpp LABELS io)
+graft_add_test(test_io SOURCES io/zip.cpp io/crc32.cpp io/pickle.cpp io/pth.cpp io/safetensors.cpp io/hostile.cpp io/sharded.cpp io/manifest_writer.cpp io/torch2.cpp io/sharded_writer.cpp io/kernel_copy.cpp LABELS io)
 include(${CMAKE_CURRENT_SOURCE_DIR}/io/interop.cmake)  # io: PyTorch interop tests (need /usr/bin/python3 with torch)
 graft_add_test(test_rules SOURCES rules/pattern.cpp rules/layout.cpp rules/load.cpp rules/label_files.cpp LABELS rules)
 graft_add_test(test_dsl SOURCES dsl/parse.cpp dsl/error_messages.cpp LABELS dsl)
@@ -27,6 +27,10 @@ if(TARGET graft_cli)
   add_test(NAME cli_bounded_rss COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/cli/bounded_rss.sh $<TARGET_FILE:graft_cli>
                                         ${PROJECT_SOURCE_DIR} ${_graft_make_checkpoint} ${CMAKE_CURRENT_BINARY_DIR}/bounded_rss)
   set_tests_properties(cli_bounded_rss PROPERTIES LABELS cli RUN_SERIAL TRUE)
+  # a source record failing its CRC-32: carried into a .pth by the kernel copy, refused by --verify and into .safetensors
+  add_test(NAME cli_corrupt_source COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/cli/corrupt_source.sh $<TARGET_FILE:graft_cli>
+                                           ${PROJECT_SOURCE_DIR} ${_graft_make_checkpoint} ${CMAKE_CURRENT_BINARY_DIR}/corrupt_source)
+  set_tests_properties(cli_corrupt_source PROPERTIES LABELS "cli;security")
 endif()
 if(TARGET graft_cli)
   # golden: the CLI's exact outputs (plan reports and JSON, explain, inspect); tests/golden/README.md

@@ -49,6 +49,7 @@
 #include <graft/io/checkpoint.hpp>
 #include <graft/io/crc32.hpp>
 #include <graft/io/format.hpp>
+#include <graft/io/kernel_copy.hpp>
 #include <graft/io/manifest.hpp>
 #include <graft/io/manifest_writer.hpp>
 #include <graft/io/mapped_file.hpp>
@@ -61,6 +62,7 @@
 #include <graft/io/pickle/value.hpp>
 #include <graft/io/pth.hpp>
 #include <graft/io/pth_writer.hpp>
+#include <graft/io/record_writer.hpp>
 #include <graft/io/safetensors.hpp>
 #include <graft/io/shapes.hpp>
 #include <graft/io/sharded.hpp>

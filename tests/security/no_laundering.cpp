@@ -1,10 +1,13 @@
 // No laundering: bytes graft copies out of a torch.save zip are checked against the CRC-32 their
 // storage record declares (when first copied: written, read into memory, or handed to LibTorch), so
-// a corrupt record fails instead of being written elsewhere under a fresh, valid CRC; and names must
+// a corrupt record fails instead of being written elsewhere under a fresh, valid CRC; copied whole into
+// a .pth by the kernel (write_options::kernel_copy) a record is not read and keeps its declared CRC-32,
+// so a corrupt one stays detectably corrupt, and is still checked on every other way out; and names must
 // be valid UTF-8 on every path (safetensors names and metadata, sharded indexes, pickle dict keys,
 // manifests, writers), or the input is refused with the name's bytes escaped.
 
 #include <graft/io/checkpoint.hpp>
+#include <graft/io/kernel_copy.hpp>
 #include <graft/io/manifest.hpp>
 #include <graft/io/pth_writer.hpp>
 #include <graft/io/safetensors.hpp>
@@ -15,6 +18,9 @@
 #include "security/scratch.hpp"
 #include "security/zip_patch.hpp"
 #include "support/pickle_builder.hpp"
+
+#include <fcntl.h>
+#include <unistd.h>
 
 #include <cstdio>
 #include <filesystem>
@@ -125,6 +131,70 @@ TEST_CASE("security laundering: an honest record copies, and its CRC is checked 
   CHECK(ck.tensors[1].source == ck.tensors[0].source);  // one record, one check
   const auto back = read_checkpoint(out);
   CHECK(back.tensors[1].contiguous_bytes() == ck.tensors[1].contiguous_bytes());
+}
+
+namespace {
+
+std::string file_bytes(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+/// True when the kernel copies bytes of `from` into a new file beside it (copy_file_range works here).
+bool kernel_copies(const std::string& from) {
+  const int in = ::open(from.c_str(), O_RDONLY | O_CLOEXEC);
+  const std::string probe = from + ".probe";
+  const int out = ::open(probe.c_str(), O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  const bool copies = in >= 0 && out >= 0 && kernel_copy(in, 0, out, 0, 4) == 4;
+  if (in >= 0) ::close(in);
+  if (out >= 0) ::close(out);
+  fs::remove(probe);
+  return copies;
+}
+
+}  // namespace
+
+TEST_CASE("security laundering: copied whole by the kernel, a lying record keeps its CRC-32 and is refused later") {
+  const auto bad = pth(true);
+  const auto ck = read_checkpoint(bad);
+  REQUIRE(ck.tensors.size() == 2);
+  checkpoint_write_options by_kernel;
+  by_kernel.kernel_copy = true;
+  if (kernel_copies(bad)) {
+    // the whole record into a .pth: copied unread, under the record's own (lying) CRC-32
+    const auto out = scratch_file(".pth").string();
+    write_checkpoint(out, {ck.tensors[0]}, by_kernel);
+    const auto written = read_checkpoint(out);
+    REQUIRE(written.tensors.size() == 1);
+    const auto bytes = file_bytes(out);
+    const zip_reader zip(reinterpret_cast<const std::byte*>(bytes.data()), bytes.size(), out);
+    REQUIRE(zip.find("archive/data/0") != nullptr);
+    CHECK(zip.find("archive/data/0")->crc32 == 0x12345678u);
+    // ... so the output is as refused as its source, on every way out that reads it
+    refused_as_corrupt(out, [&] { (void)written.tensors[0].contiguous_bytes(); });
+    refused_as_corrupt(out, [&] { write_pth(scratch_file(".pth").string(), written.tensors); });
+    // and copied on by the kernel again, it carries the same CRC-32 again
+    const auto again = scratch_file(".pth").string();
+    write_checkpoint(again, written.tensors, by_kernel);
+    const auto again_bytes = file_bytes(again);
+    const zip_reader again_zip(reinterpret_cast<const std::byte*>(again_bytes.data()), again_bytes.size(), again);
+    CHECK(again_zip.find("archive/data/0")->crc32 == 0x12345678u);
+  } else {
+    WARN("the kernel does not copy files here: the carried CRC-32 was not checked");
+  }
+  // a view of part of the record, into a .pth: checked first, refused
+  const auto part = scratch_file(".pth");
+  refused_as_corrupt(bad, [&] { write_checkpoint(part.string(), {ck.tensors[1]}, by_kernel); });
+  CHECK_FALSE(fs::exists(part));
+  // the whole record into a format without CRCs: checked first, refused
+  const auto st = scratch_file(".safetensors");
+  refused_as_corrupt(bad, [&] { write_checkpoint(st.string(), {ck.tensors[0]}, by_kernel); });
+  CHECK_FALSE(fs::exists(st));
+  // an honest record copied whole by the kernel keeps its true CRC-32 and reads back
+  const auto good = read_checkpoint(pth(false));
+  const auto out = scratch_file(".pth").string();
+  write_checkpoint(out, {good.tensors[0]}, by_kernel);
+  CHECK(read_checkpoint(out).tensors[0].contiguous_bytes() == good.tensors[0].contiguous_bytes());
 }
 
 TEST_CASE("security names: a safetensors tensor name or metadata key that is not UTF-8 is refused") {

@@ -45,6 +45,7 @@ struct apply_command {
   std::string max_shard_size, shard, only_shard;  ///< sharded output (an index --out) only
   bool json = false;
   bool quiet = false;     ///< no report (unless the plan fails), summary or progress line
+  bool verify = false;    ///< check every source storage record's CRC-32 before writing
   char** argv = nullptr;  ///< this process's arguments, which `graft` passes on to graft-torch
 
   bool sharded() const { return io::format_for_output(out) == &io::sharded_safetensors_format; }
@@ -132,6 +133,8 @@ struct apply_command {
     // Bounded RSS at any size: nothing in this process writes into a mapped page (apply_records
     // computes into new buffers, graft-torch copies to the device), so the pages copied out may go.
     wo.release_read_pages = true;
+    // For the same reason the kernel may copy tensors straight from the input files (io/record_writer.hpp).
+    wo.kernel_copy = true;
     wo.metadata = {{"format", "pt"}, {"graft_rules", in.rules_file}};
     tensor_set source_set(source.tensors.begin(), source.tensors.end());
     tensor_set target_set(target.tensors.begin(), target.tensors.end());
@@ -144,6 +147,10 @@ struct apply_command {
       records = device_backend::apply_on_device(p, source, target, device);
     else
       records = apply_records(p, source.tensors, target.tensors);
+    // A storage record the kernel copies whole keeps its declared CRC-32 unread (a corrupt one stays
+    // corrupt, detectably): --verify reads every record first and refuses a corrupt one, before writing.
+    if (verify)
+      for (const auto& r : records) r.check_source(true);
     progress_line progress(!json && !quiet);
     wo.progress = std::ref(progress);
     const std::string wrote = write(records, wo);
@@ -182,6 +189,9 @@ void add_apply_command(CLI::App& app, int& exit_code, char** argv) {
   cmd->add_flag("--json", c->json, "Print the plan as JSON instead of the report");
   cmd->add_flag("--quiet", c->quiet,
                 "Print nothing when all goes well: no report (a failing plan's still prints), summary or progress");
+  cmd->add_flag("--verify", c->verify,
+                "Check the CRC-32 of every source storage record copied, before writing (unchecked, a record "
+                "copied whole into a .pth keeps its CRC: a corrupt one stays detectably corrupt)");
   cmd->callback([c, &exit_code] { exit_code = c->run(); });
 }
 

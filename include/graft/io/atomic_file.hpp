@@ -6,6 +6,7 @@
 /// a new one gets 0666 & ~umask, as any new file.
 
 #include <graft/error.hpp>
+#include <graft/io/kernel_copy.hpp>
 #include <graft/io/mapped_file.hpp>
 
 #include <atomic>
@@ -29,10 +30,11 @@ namespace graft::io {
 
 /// How far a write has got: tensor bytes written of all it will write, and files committed of all.
 struct write_progress {
-  std::uint64_t bytes_done = 0;   ///< tensor bytes written so far
-  std::uint64_t bytes_total = 0;  ///< tensor bytes the whole write will write
-  std::size_t files_done = 0;     ///< output files committed so far
-  std::size_t files_total = 1;    ///< output files the write makes (shards; 1 otherwise)
+  std::uint64_t bytes_done = 0;       ///< tensor bytes written so far
+  std::uint64_t bytes_total = 0;      ///< tensor bytes the whole write will write
+  std::uint64_t bytes_by_kernel = 0;  ///< of bytes_done, those the kernel copied file to file (kernel_copy)
+  std::size_t files_done = 0;         ///< output files committed so far
+  std::size_t files_total = 1;        ///< output files the write makes (shards; 1 otherwise)
 };
 
 /// Options shared by the checkpoint writers.
@@ -45,6 +47,11 @@ struct write_options {
   /// process's resident set (mapped_file::release_resident), so peak RSS stays bounded whatever the
   /// checkpoint's size. Only where nothing writes into mapped tensors: the graft CLI sets it.
   bool release_read_pages = false;
+  /// Have the kernel copy tensor bytes that lie whole in a mapped input straight from its file to the
+  /// output (kernel_copy; io/record_writer.hpp), where it can; a torch.save storage record copied whole
+  /// into a .pth keeps its declared CRC-32, unread. Copies the file's bytes, not the mapping's: only
+  /// where nothing writes into mapped tensors (the graft CLI sets it, the Python module does not).
+  bool kernel_copy = false;
   /// Called after each piece (at most 8 MiB) of tensor bytes is written and after each output file is
   /// committed, from the writing thread; may be empty. An exception it throws ends the write, nothing committed.
   std::function<void(const write_progress&)> progress;
@@ -59,9 +66,10 @@ public:
     now_.bytes_total = bytes_total;
     now_.files_total = files_total;
   }
-  /// `n` more tensor bytes written.
-  void wrote(std::size_t n) {
+  /// `n` more tensor bytes written, `by_kernel` of them copied by the kernel.
+  void wrote(std::size_t n, std::size_t by_kernel = 0) {
     now_.bytes_done += n;
+    now_.bytes_by_kernel += by_kernel;
     if (report_) report_(now_);
   }
   /// One more output file committed.
@@ -173,12 +181,26 @@ public:
   /// Writes bytes; throws on failure.
   void write(const void* p, std::size_t n) {
     if (n == 0 || std::fwrite(p, 1, n, f_) == n) return;
-    const int e = errno;
+    write_failed(errno);
+  }
+
+  /// Appends up to `n` bytes at `from` copied by the kernel (kernel_copy); returns how many it copied:
+  /// the caller writes the rest.
+  std::size_t copy_in_kernel(const file_location& from, std::size_t n) {
+    if (std::fflush(f_) != 0) write_failed(errno);
+    const off_t at = ::ftello(f_);
+    if (at < 0) write_failed(errno);
+    const std::size_t k = kernel_copy(from.fd, from.offset, ::fileno(f_), static_cast<std::uint64_t>(at), n);
+    if (k != 0 && ::fseeko(f_, at + static_cast<off_t>(k), SEEK_SET) != 0) write_failed(errno);
+    return k;
+  }
+
+private:
+  [[noreturn]] void write_failed(int e) const {
     refuse_changed_inputs();  // write(2) from a truncated mapping fails with EFAULT: say why
     throw checkpoint_error(path_ + ": write failed (" + std::strerror(e) + ")");
   }
 
-private:
   /// Throws when a mapped input changed: its bytes in the output may be zeros or a mix of versions.
   void refuse_changed_inputs() const {
     if (auto what = mapped_file::any_changed())

@@ -121,11 +121,11 @@ inline void write_checkpoint(const std::string& path, const std::vector<tensor_r
   f->write(path, records, options);
 }
 
-/// write_checkpoint with the inputs list and the safetensors metadata given apart.
+/// write_checkpoint with the shared write options and the safetensors metadata given apart.
 inline void write_checkpoint(const std::string& path, const std::vector<tensor_record>& records,
                              const write_options& options, const metadata_t& metadata) {
   checkpoint_write_options o;
-  o.inputs = options.inputs;
+  static_cast<write_options&>(o) = options;  // every shared option: inputs, pages, kernel copy, progress
   o.metadata = metadata;
   write_checkpoint(path, records, o);
 }

@@ -26,6 +26,15 @@
 
 namespace graft::io {
 
+/// Where bytes of a mapped input lie in its file: the mapped file's open descriptor and their offset.
+struct file_location {
+  int fd = -1;               ///< valid while the mapped_file lives
+  std::uint64_t offset = 0;  ///< of the first byte
+};
+
+/// The most bytes a writer passes (or asks the kernel to copy) at a time: write_in_pieces.
+inline constexpr std::size_t write_piece_bytes = std::size_t{8} << 20;
+
 /// A read-only view of a whole file's bytes, mapped into memory; not copyable, share it by shared_ptr.
 class mapped_file {
 public:
@@ -71,6 +80,20 @@ public:
     std::lock_guard<std::mutex> lock(live_mutex());
     for (const mapped_file* f : live())
       if (auto how = f->change()) return f->path_ + " changed while graft read it (" + *how + ")";
+    return std::nullopt;
+  }
+
+  /// Where [p, p + n) lies in the file of the live mapped_file holding all of it; nothing when no
+  /// mapped_file does (the bytes are a copy, or span two mappings).
+  static std::optional<file_location> locate(const std::byte* p, std::size_t n) noexcept {
+    if (n == 0) return std::nullopt;
+    std::lock_guard<std::mutex> lock(live_mutex());
+    for (const mapped_file* f : live()) {
+      const auto begin = reinterpret_cast<std::uintptr_t>(f->data_);
+      const auto at = reinterpret_cast<std::uintptr_t>(p);
+      if (f->size_ == 0 || at < begin || at - begin >= f->size_ || n > f->size_ - (at - begin)) continue;
+      return file_location{f->fd_, at - begin};
+    }
     return std::nullopt;
   }
 
@@ -153,14 +176,14 @@ private:
   struct timespec mtime_ {};
 };
 
-/// Passes [data, data + n) to `write(const std::byte*, std::size_t)` in pieces of at most 8 MiB; with
+/// Passes [data, data + n) to `write(const std::byte*, std::size_t)` in pieces of at most
+/// write_piece_bytes; with
 /// `release`, each piece's mapped pages are dropped from the resident set once written
 /// (mapped_file::release_resident).
 template <class Write>
 void write_in_pieces(const std::byte* data, std::size_t n, bool release, Write&& write) {
-  constexpr std::size_t piece = std::size_t{8} << 20;
-  for (std::size_t at = 0; at < n; at += piece) {
-    const std::size_t len = std::min(piece, n - at);
+  for (std::size_t at = 0; at < n; at += write_piece_bytes) {
+    const std::size_t len = std::min(write_piece_bytes, n - at);
     write(data + at, len);
     if (release) mapped_file::release_resident(data + at, len);
   }

@@ -412,7 +412,7 @@ inline checkpoint read_torch_checkpoint(const format_probe& probe, const std::op
 inline void write_pth_checkpoint(const std::string& path, const std::vector<tensor_record>& records,
                                  const checkpoint_write_options& options) {
   pth_write_options po;
-  static_cast<write_options&>(po) = options;  // inputs, release_read_pages
+  static_cast<write_options&>(po) = options;  // every shared option: inputs, pages, kernel copy, progress
   write_pth(path, records, po);
 }
 

@@ -12,6 +12,7 @@
 #include <graft/io/detail/bytes.hpp>
 #include <graft/io/pickle.hpp>
 #include <graft/io/pickle/emitter.hpp>
+#include <graft/io/record_writer.hpp>
 #include <graft/io/tensor_record.hpp>
 #include <graft/io/zip.hpp>
 
@@ -140,15 +141,15 @@ inline void write_pth(const std::string& path, const std::vector<tensor_record>&
   for (std::size_t k = 0; k < slots.size(); ++k) {
     const auto& r = records[slots[k].record];
     zip.begin_entry(pre + "data/" + std::to_string(k), slot_bytes(slots[k]));
-    const auto to_zip = [&](const std::byte* bytes, std::size_t n) {
-      zip.write(bytes, n);
-      meter.wrote(n);
-    };
     if (slots[k].as_saved) {
       r.check_source(options.release_read_pages);  // the source record's CRC-32, as every copied byte
-      write_in_pieces(r.storage.data, slot_bytes(slots[k]), options.release_read_pages, to_zip);
+      write_in_pieces(r.storage.data, slot_bytes(slots[k]), options.release_read_pages,
+                      [&](const std::byte* bytes, std::size_t n) {
+                        zip.write(bytes, n);
+                        meter.wrote(n);
+                      });
     } else {
-      r.write_contiguous(buf, to_zip, options.release_read_pages);
+      write_record(zip, r, options, meter, buf);
     }
     zip.end_entry();
   }

@@ -10,6 +10,7 @@
 #include <graft/io/detail/json.hpp>
 #include <graft/io/format.hpp>
 #include <graft/io/mapped_file.hpp>
+#include <graft/io/record_writer.hpp>
 #include <graft/io/tensor_record.hpp>
 
 #include <algorithm>
@@ -184,11 +185,7 @@ inline void write_safetensors(const std::string& path, const std::vector<tensor_
   out.write(h.data(), h.size());
   progress_meter meter(options, off);
   std::vector<std::byte> buf;
-  const auto to_file = [&](const std::byte* bytes, std::size_t n) {
-    out.write(bytes, n);
-    meter.wrote(n);
-  };
-  for (const auto& r : records) r.write_contiguous(buf, to_file, options.release_read_pages);
+  for (const auto& r : records) write_record(out, r, options, meter, buf);
   out.commit();
   meter.committed();
 }

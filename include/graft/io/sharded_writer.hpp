@@ -218,10 +218,12 @@ inline sharded_write_result write_sharded_safetensors(const std::string& index_p
       for (std::size_t i : layout.tensors[s]) total += records[i].nbytes();
   progress_meter meter(options, total, outputs.size() - 1);
   write_options shard_options = options;
-  std::uint64_t before = 0;  // bytes of the shards already written
+  write_progress before;  // bytes of the shards already written (and of those, copied by the kernel)
   if (options.progress)
     shard_options.progress = [&](const write_progress& p) {
-      if (p.files_done == 0) meter.wrote(static_cast<std::size_t>(before + p.bytes_done - meter.now().bytes_done));
+      if (p.files_done == 0)
+        meter.wrote(static_cast<std::size_t>(before.bytes_done + p.bytes_done - meter.now().bytes_done),
+                    static_cast<std::size_t>(before.bytes_by_kernel + p.bytes_by_kernel - meter.now().bytes_by_kernel));
     };
   for (std::size_t s = 0; s < layout.files.size(); ++s) {
     if (!selected[s]) continue;
@@ -231,7 +233,7 @@ inline sharded_write_result write_sharded_safetensors(const std::string& index_p
     const std::string path = path_of(s);
     write_safetensors(path, shard, options.metadata, shard_options);
     result.written.push_back(path);
-    before = meter.now().bytes_done;
+    before = meter.now();
     meter.committed();
   }
   for (std::size_t s = 0; s < layout.files.size(); ++s)

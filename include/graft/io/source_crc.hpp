@@ -28,6 +28,8 @@ public:
 
   /// The record's bytes.
   byte_span bytes() const noexcept { return bytes_; }
+  /// The CRC-32 the record declares (not necessarily its bytes': see checked()).
+  std::uint32_t declared() const noexcept { return crc_; }
   /// True once the bytes were found to match the declared CRC-32.
   bool checked() const noexcept { return ok_.load(std::memory_order_acquire); }
   /// Throws checkpoint_error unless `crc`, computed over exactly bytes(), is the declared CRC-32. A

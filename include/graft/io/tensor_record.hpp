@@ -6,6 +6,7 @@
 #include <graft/error.hpp>
 #include <graft/io/byte_span.hpp>
 #include <graft/io/detail/bytes.hpp>
+#include <graft/io/mapped_file.hpp>
 #include <graft/io/source_crc.hpp>
 #include <graft/tensor_meta.hpp>
 
@@ -13,6 +14,7 @@
 #include <cstdint>
 #include <cstring>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -115,6 +117,18 @@ struct tensor_record : tensor_meta {
     });
     if (filled != 0) write(scratch.data(), filled);
     if (release_pages) mapped_file::release_resident(storage.data, storage.size);
+  }
+  /// Where the C-order bytes lie in a live mapped input's file, for the kernel to copy (kernel_copy):
+  /// when the tensor is contiguous, not empty, and its bytes are all in one mapped_file.
+  std::optional<file_location> file_bytes() const noexcept {
+    if (numel() == 0 || !is_contiguous()) return std::nullopt;
+    return mapped_file::locate(first(), nbytes());
+  }
+  /// The CRC-32 the source record declares, when the C-order bytes are exactly that record's bytes
+  /// (unchecked: see source_crc::checked()); nothing otherwise.
+  std::optional<std::uint32_t> whole_source_crc() const noexcept {
+    if (!source || !is_whole_source()) return std::nullopt;
+    return source->declared();
   }
   /// The elements in C order (copies).
   std::vector<std::byte> contiguous_bytes() const {

@@ -9,6 +9,7 @@
 #include <graft/io/crc32.hpp>
 #include <graft/io/detail/bytes.hpp>
 #include <graft/io/detail/inflate.hpp>
+#include <graft/io/kernel_copy.hpp>
 #include <graft/io/mapped_file.hpp>
 
 #include <cerrno>
@@ -16,6 +17,7 @@
 #include <cstdio>
 #include <cstring>
 #include <limits>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -199,7 +201,8 @@ private:
 };
 
 /// Writes a zip archive of stored entries to a seekable FILE*, data 64-byte aligned as torch.save does.
-/// Sizes are declared up front; the CRC is computed while streaming and patched in afterwards.
+/// Sizes are declared up front; the CRC is computed while streaming (or given: carry_crc) and patched
+/// in afterwards.
 class zip_writer {
 public:
   /// Writes to `f` (positioned at its start); `label` names the file in errors. `force_zip64`
@@ -244,6 +247,7 @@ public:
     header_pos_ = pos_ - h.size();
     written_ = 0;
     crc_ = 0;
+    carried_.reset();
     open_ = true;
   }
 
@@ -256,16 +260,37 @@ public:
     written_ += n;
   }
 
+  /// Appends up to `n` bytes at `from` to the open entry, copied by the kernel (kernel_copy); returns
+  /// how many it copied (the caller writes the rest). They are not read: the caller adds them to the
+  /// entry's CRC-32 (add_to_crc) or gives the entry's CRC-32 (carry_crc).
+  std::size_t copy_in_kernel(const file_location& from, std::size_t n) {
+    if (!open_) fail("copy_in_kernel without an open entry");
+    if (n > cur_.size - written_) fail("entry " + detail::quote_name(cur_.name) + " is larger than declared");
+    if (std::fflush(f_) != 0) fail_io();
+    const std::size_t k = kernel_copy(from.fd, from.offset, ::fileno(f_), pos_, n);
+    if (k == 0) return 0;
+    pos_ += k;
+    written_ += k;
+    seek(pos_);
+    return k;
+  }
+  /// Adds bytes copy_in_kernel appended (the same bytes, read from memory) to the open entry's CRC-32.
+  void add_to_crc(const void* p, std::size_t n) noexcept { crc_ = crc32_update(crc_, p, n); }
+  /// The open entry's CRC-32 is `crc`, whatever its bytes give: the declared CRC-32 of a source record
+  /// the entry copies whole, unread, so that a corrupt record stays detectably corrupt.
+  void carry_crc(std::uint32_t crc) noexcept { carried_ = crc; }
+
   /// Finishes the open entry (its size must match the declared one).
   void end_entry() {
     if (!open_) fail("end_entry without an open entry");
     if (written_ != cur_.size) fail("entry " + detail::quote_name(cur_.name) + " is smaller than declared");
+    const std::uint32_t crc = carried_.value_or(crc_);
     std::string c;
-    detail::store_le<4>(c, crc_);
+    detail::store_le<4>(c, crc);
     seek(header_pos_ + 14);
     if (std::fwrite(c.data(), 1, 4, f_) != 4) fail_io();
     seek(pos_);
-    cur_.crc32 = crc_;
+    cur_.crc32 = crc;
     done_.push_back({cur_, header_pos_, cur64_});
     open_ = false;
   }
@@ -368,6 +393,7 @@ private:
   std::uint64_t header_pos_ = 0;
   std::uint64_t written_ = 0;
   std::uint32_t crc_ = 0;
+  std::optional<std::uint32_t> carried_;
   bool open_ = false;
   bool cur64_ = false;
   zip_entry cur_;
