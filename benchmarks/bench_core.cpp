@@ -118,6 +118,25 @@ plan_workload synthetic_plan(std::size_t n) {
 
 std::string data_path(const std::string& rel) { return std::string(GRAFT_SOURCE_DIR) + "/" + rel; }
 
+/// Records of the shapes in `shapes`, every one viewing the same zero bytes (fixtures' bytes do not matter).
+std::vector<graft::io::tensor_record> zero_records(const tensor_set& shapes) {
+  std::size_t largest = 8;
+  for (const auto& m : shapes)
+    largest = std::max(largest, static_cast<std::size_t>(graft::numel(m.shape)) * graft::dtype_size(m.type));
+  auto zeros = std::make_shared<std::vector<std::byte>>(largest);
+  std::vector<graft::io::tensor_record> records;
+  records.reserve(shapes.size());
+  for (const auto& m : shapes) {
+    graft::io::tensor_record r;
+    static_cast<tensor_meta&>(r) = m;
+    r.strides = graft::io::contiguous_strides(m.shape);
+    r.storage = {zeros->data(), static_cast<std::size_t>(graft::numel(m.shape)) * graft::dtype_size(m.type)};
+    r.owner = zeros;
+    records.push_back(std::move(r));
+  }
+  return records;
+}
+
 // ---------------------------------------------------------------------------------------------
 // Parsing.
 
@@ -205,22 +224,11 @@ std::string sharded_fixture(const tensor_set& names, const std::string& name) {
   if (fs::exists(index)) return index.string();
   fs::remove_all(dir);
   fs::create_directories(dir);
-  std::size_t largest = 8, total = 0;
-  for (const auto& m : names) {
-    const auto bytes = static_cast<std::size_t>(graft::numel(m.shape)) * graft::dtype_size(m.type);
-    largest = std::max(largest, bytes);
-    total += bytes;
-  }
-  auto zeros = std::make_shared<std::vector<std::byte>>(largest);
-  std::vector<graft::io::tensor_record> records;
-  records.reserve(names.size());
-  for (const auto& m : names) {
-    graft::io::tensor_record r;
-    static_cast<tensor_meta&>(r) = m;
-    r.strides = graft::io::contiguous_strides(m.shape);
-    r.storage = {zeros->data(), static_cast<std::size_t>(graft::numel(m.shape)) * graft::dtype_size(m.type)};
-    r.owner = zeros;
-    records.push_back(std::move(r));
+  const auto records = zero_records(names);
+  std::size_t largest = 0, total = 0;
+  for (const auto& r : records) {
+    largest = std::max(largest, r.nbytes());
+    total += r.nbytes();
   }
   graft::io::checkpoint_write_options o;
   o.max_shard_bytes = total / 20 + largest;
@@ -305,19 +313,7 @@ std::string fixture(const std::string& manifest, const std::string& name, std::s
   if (fs::exists(path)) return path.string();
   tensor_set shapes = graft::io::read_manifest(data_path(manifest));
   if (shapes.size() > limit) shapes.resize(limit);
-  std::size_t largest = 0;
-  for (const auto& m : shapes)
-    largest = std::max(largest, static_cast<std::size_t>(graft::numel(m.shape)) * graft::dtype_size(m.type));
-  auto zeros = std::make_shared<std::vector<std::byte>>(std::max<std::size_t>(largest, 8));
-  std::vector<graft::io::tensor_record> records;
-  for (const auto& m : shapes) {
-    graft::io::tensor_record r;
-    static_cast<tensor_meta&>(r) = m;
-    r.strides = graft::io::contiguous_strides(m.shape);
-    r.storage = {zeros->data(), static_cast<std::size_t>(graft::numel(m.shape)) * graft::dtype_size(m.type)};
-    r.owner = zeros;
-    records.push_back(std::move(r));
-  }
+  const auto records = zero_records(shapes);
   const std::string tmp = (dir / ("tmp." + name)).string();  // same extension: it picks the format
   if (path.extension() == ".safetensors")
     graft::io::write_safetensors(tmp, records, {{"format", "pt"}});

@@ -15,18 +15,8 @@ graft=$1 src=$2 make=$3 work=$4
 py=$(command -v python3 || echo /usr/bin/python3)  # the standard library's zipfile and os only
 rm -rf "$work" && mkdir -p "$work" || exit 1
 trap 'rm -rf "$work"' EXIT
-passed=0 failed=0
-ok() { passed=$((passed + 1)); }
-fail() { echo "FAIL: $*"; failed=$((failed + 1)); }
-# run EXPECTED_EXIT NAME ARGS...: graft's output in $work/log
-run() {
-  local want=$1 name=$2
-  shift 2
-  "$graft" "$@" >"$work/log" 2>&1
-  local got=$?
-  if [[ $got -eq $want ]]; then ok; else fail "$name: exit $got, expected $want"; sed 's/^/    /' "$work/log" | tail -5; fi
-}
-contains() { if grep -qF -- "$2" "$work/log"; then ok; else fail "$1: output lacks: $2"; sed 's/^/    /' "$work/log" | tail -5; fi; }
+log=$work/log
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 absent() { if [[ ! -e $2 ]]; then ok; else fail "$1: $2 exists"; fi; }
 no_temporaries() {
   if ls -A "$work/out" | grep -q '\.tmp-'; then fail "$1: a temporary file was left: $(ls -A "$work/out")"; else ok; fi

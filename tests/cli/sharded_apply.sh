@@ -9,18 +9,8 @@ set -u
 graft=$1 src=$2 make=$3
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-passed=0 failed=0
-ok() { passed=$((passed + 1)); }
-fail() { echo "FAIL: $*"; failed=$((failed + 1)); }
-# run EXPECTED_EXIT NAME ARGS...: graft's output in $tmp/out
-run() {
-  local want=$1 name=$2
-  shift 2
-  "$graft" "$@" >"$tmp/out" 2>&1
-  local got=$?
-  if [[ $got -eq $want ]]; then ok; else fail "$name: exit $got, expected $want"; sed 's/^/    /' "$tmp/out" | tail -5; fi
-}
-contains() { if grep -qF -- "$2" "$tmp/out"; then ok; else fail "$1: output lacks: $2"; sed 's/^/    /' "$tmp/out" | tail -5; fi; }
+log=$tmp/out
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 same_tree() { if diff -r "$2" "$3" >"$tmp/diff" 2>&1; then ok; else fail "$1: $2 and $3 differ"; head -5 "$tmp/diff"; fi; }
 
 M=$src/tests/data/manifests

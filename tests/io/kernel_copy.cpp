@@ -8,14 +8,13 @@
 #include <graft/io/kernel_copy.hpp>
 #include <graft/io/safetensors.hpp>
 
+#include "support/kernel_copy_probe.hpp"
 #include "util.hpp"
 
 #include <filesystem>
 #include <string>
 #include <vector>
 
-#include <fcntl.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 using namespace graft::io;
@@ -38,16 +37,9 @@ written write_with(const std::vector<tensor_record>& records, const std::string&
   return {io_test::read_bytes(path), last};
 }
 
-/// True when the kernel copies a file's bytes from `from` (a file) into a new file in `folder`.
+/// True when the kernel copies a file's bytes from `from` into a new file in `folder`.
 bool kernel_copies(const std::string& from, const fs::path& folder) {
-  const int in = ::open(from.c_str(), O_RDONLY | O_CLOEXEC);
-  const std::string probe = (folder / "probe").string();
-  const int out = ::open(probe.c_str(), O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  const bool copies = in >= 0 && out >= 0 && kernel_copy(in, 0, out, 0, 8) == 8;
-  if (in >= 0) ::close(in);
-  if (out >= 0) ::close(out);
-  fs::remove(probe);
-  return copies;
+  return test::kernel_copies(from, (folder / "probe").string());
 }
 
 /// The records a safetensors file can hold (its dtypes, laid out whole).

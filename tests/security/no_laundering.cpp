@@ -7,7 +7,6 @@
 // manifests, writers), or the input is refused with the name's bytes escaped.
 
 #include <graft/io/checkpoint.hpp>
-#include <graft/io/kernel_copy.hpp>
 #include <graft/io/manifest.hpp>
 #include <graft/io/pth_writer.hpp>
 #include <graft/io/safetensors.hpp>
@@ -17,10 +16,8 @@
 
 #include "security/scratch.hpp"
 #include "security/zip_patch.hpp"
+#include "support/kernel_copy_probe.hpp"
 #include "support/pickle_builder.hpp"
-
-#include <fcntl.h>
-#include <unistd.h>
 
 #include <cstdio>
 #include <filesystem>
@@ -140,18 +137,6 @@ std::string file_bytes(const std::string& path) {
   return std::string(std::istreambuf_iterator<char>(in), {});
 }
 
-/// True when the kernel copies bytes of `from` into a new file beside it (copy_file_range works here).
-bool kernel_copies(const std::string& from) {
-  const int in = ::open(from.c_str(), O_RDONLY | O_CLOEXEC);
-  const std::string probe = from + ".probe";
-  const int out = ::open(probe.c_str(), O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  const bool copies = in >= 0 && out >= 0 && kernel_copy(in, 0, out, 0, 4) == 4;
-  if (in >= 0) ::close(in);
-  if (out >= 0) ::close(out);
-  fs::remove(probe);
-  return copies;
-}
-
 }  // namespace
 
 TEST_CASE("security laundering: copied whole by the kernel, a lying record keeps its CRC-32 and is refused later") {
@@ -160,7 +145,7 @@ TEST_CASE("security laundering: copied whole by the kernel, a lying record keeps
   REQUIRE(ck.tensors.size() == 2);
   checkpoint_write_options by_kernel;
   by_kernel.kernel_copy = true;
-  if (kernel_copies(bad)) {
+  if (test::kernel_copies(bad, bad + ".probe")) {
     // the whole record into a .pth: copied unread, under the record's own (lying) CRC-32
     const auto out = scratch_file(".pth").string();
     write_checkpoint(out, {ck.tensors[0]}, by_kernel);
