@@ -1,7 +1,7 @@
 # Test executables, one per folder: test_FOLDER builds FOLDER/*.cpp (LibTorch-linked TUs live in torch/).
 # (Kept apart from tests/CMakeLists.txt so areas can be added independently.)
 graft_add_test(test_apply SOURCES apply/records.cpp apply/dtypes.cpp apply/fill_rules.cpp LABELS apply)
-graft_add_test(test_io SOURCES io/zip.cpp io/crc32.cpp io/pickle.cpp io/pth.cpp io/safetensors.cpp io/hostile.cpp io/sharded.cpp io/manifest_writer.cpp io/torch2.cpp io/sharded_writer.cpp io/kernel_copy.cpp LABELS io)
+graft_add_test(test_io SOURCES io/zip.cpp io/crc32.cpp io/pickle.cpp io/pth.cpp io/safetensors.cpp io/hostile.cpp io/sharded.cpp io/manifest_writer.cpp io/torch2.cpp io/sharded_writer.cpp io/kernel_copy.cpp io/file_sink.cpp LABELS io)
 include(${CMAKE_CURRENT_SOURCE_DIR}/io/interop.cmake)  # io: PyTorch interop tests (need /usr/bin/python3 with torch)
 graft_add_test(test_rules SOURCES rules/pattern.cpp rules/layout.cpp rules/load.cpp rules/label_files.cpp LABELS rules)
 graft_add_test(test_dsl SOURCES dsl/parse.cpp dsl/error_messages.cpp LABELS dsl)

@@ -48,6 +48,7 @@
 #include <graft/io/byte_span.hpp>
 #include <graft/io/checkpoint.hpp>
 #include <graft/io/crc32.hpp>
+#include <graft/io/file_sink.hpp>
 #include <graft/io/format.hpp>
 #include <graft/io/kernel_copy.hpp>
 #include <graft/io/manifest.hpp>

@@ -124,9 +124,9 @@ struct apply_command {
     if (gpu) device_backend::prepare(device, argv);  // refuse before any work; graft: runs graft-torch
     if (io::is_manifest_path(in.from) || io::is_manifest_path(in.onto))
       throw usage_error("apply needs checkpoints with data: a .tsv manifest has shapes only (use `graft plan`)");
-    const auto rules = in.load_rules();
-    const io::checkpoint source = io::read_checkpoint(in.from, plan_inputs::key(in.from_key));
-    const io::checkpoint target = io::read_checkpoint(in.onto, plan_inputs::key(in.onto_key));
+    const auto read = in.read_all(
+        [](const std::string& path, const std::optional<std::string>& key) { return io::read_checkpoint(path, key); });
+    const auto& [rules, source, target] = read;
     const std::vector<std::string> inputs = files_read(rules, source, target);
     refuse_output_among(inputs);  // before the plan is printed or anything is written
     wo.inputs = inputs;

@@ -35,7 +35,9 @@ void plan_inputs::add_to(CLI::App& cmd) {
 }
 
 rules::ruleset plan_inputs::load_rules() const { return rules::load_rules(rules_file, rules.load()); }
-tensor_set plan_inputs::source() const { return io::read_tensor_set(from, key(from_key)); }
-tensor_set plan_inputs::destination() const { return io::read_tensor_set(onto, key(onto_key)); }
+read_inputs<tensor_set> plan_inputs::read_tensor_sets() const {
+  return read_all(
+      [](const std::string& path, const std::optional<std::string>& k) { return io::read_tensor_set(path, k); });
+}
 
 }  // namespace graft::cli

@@ -22,8 +22,8 @@ struct plan_command {
   bool json = false;
 
   int run() const {
-    const auto rules = in.load_rules();
-    const plan p = make_plan(rules, in.source(), in.destination(), in.options());
+    const auto read = in.read_tensor_sets();
+    const plan p = make_plan(read.rules, read.source, read.destination, in.options());
     std::cout << (json ? format_json(p) : format_report(p));
     return p.ok() ? 0 : 1;
   }
@@ -34,8 +34,8 @@ struct explain_command {
   std::string name;
 
   int run() const {
-    const auto rules = in.load_rules();
-    std::cout << explain(rules, in.source(), in.destination(), name, in.options());
+    const auto read = in.read_tensor_sets();
+    std::cout << explain(read.rules, read.source, read.destination, name, in.options());
     return 0;
   }
 };

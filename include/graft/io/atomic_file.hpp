@@ -1,12 +1,13 @@
 #pragma once
 /// \file
-/// Atomic output files: write to a temporary file beside the target, fsync, rename over it.
+/// Atomic output files: write to a temporary file beside the target (through a file_sink), fsync,
+/// rename over it.
 /// Refuses to replace any of the caller's input files, and to commit while a mapped input has changed
 /// (mapped_file::any_changed). The result has an existing target's mode (and owner, where allowed);
 /// a new one gets 0666 & ~umask, as any new file.
 
 #include <graft/error.hpp>
-#include <graft/io/kernel_copy.hpp>
+#include <graft/io/file_sink.hpp>
 #include <graft/io/mapped_file.hpp>
 
 #include <atomic>
@@ -140,32 +141,29 @@ public:
     int fd = detail::create_temporary(dir, p.filename().string(), tmp_);
     if (fd < 0) throw checkpoint_error(path_ + ": cannot create a temporary file (" + std::strerror(errno) + ")");
     detail::copy_target_attributes(fd, path_);
-    f_ = ::fdopen(fd, "w+b");
-    if (f_ == nullptr) {
-      ::close(fd);
-      ::unlink(tmp_.c_str());
-      throw checkpoint_error(path_ + ": cannot open a temporary file");
-    }
+    fd_ = fd;
+    sink_.emplace(fd, path_);
   }
   atomic_file(const atomic_file&) = delete;
   atomic_file& operator=(const atomic_file&) = delete;
   ~atomic_file() {
-    if (f_ != nullptr) std::fclose(f_);
+    if (fd_ >= 0) ::close(fd_);
     if (!committed_) ::unlink(tmp_.c_str());
   }
 
-  /// The temporary file to write to.
-  std::FILE* file() const noexcept { return f_; }
+  /// The temporary file's writer.
+  file_sink& sink() noexcept { return *sink_; }
   /// The final path.
   const std::string& path() const noexcept { return path_; }
 
   /// Flushes, fsyncs and renames the temporary file to the final path.
   void commit() {
-    bool ok = std::fflush(f_) == 0 && ::fsync(::fileno(f_)) == 0;
-    ok = (std::fclose(f_) == 0) && ok;
-    f_ = nullptr;
+    sink_->flush();
+    int e = ::fsync(fd_) == 0 ? 0 : errno;
+    if (::close(fd_) != 0 && e == 0) e = errno;
+    fd_ = -1;
     refuse_changed_inputs();
-    if (!ok) throw checkpoint_error(path_ + ": write failed (" + std::strerror(errno) + ")");
+    if (e != 0) throw checkpoint_error(path_ + ": write failed (" + std::strerror(e) + ")");
     if (::rename(tmp_.c_str(), path_.c_str()) != 0)
       throw checkpoint_error(path_ + ": cannot rename the temporary file into place (" + std::strerror(errno) + ")");
     committed_ = true;
@@ -179,28 +177,13 @@ public:
   }
 
   /// Writes bytes; throws on failure.
-  void write(const void* p, std::size_t n) {
-    if (n == 0 || std::fwrite(p, 1, n, f_) == n) return;
-    write_failed(errno);
-  }
+  void write(const void* p, std::size_t n) { sink_->write(p, n); }
 
   /// Appends up to `n` bytes at `from` copied by the kernel (kernel_copy); returns how many it copied:
   /// the caller writes the rest.
-  std::size_t copy_in_kernel(const file_location& from, std::size_t n) {
-    if (std::fflush(f_) != 0) write_failed(errno);
-    const off_t at = ::ftello(f_);
-    if (at < 0) write_failed(errno);
-    const std::size_t k = kernel_copy(from.fd, from.offset, ::fileno(f_), static_cast<std::uint64_t>(at), n);
-    if (k != 0 && ::fseeko(f_, at + static_cast<off_t>(k), SEEK_SET) != 0) write_failed(errno);
-    return k;
-  }
+  std::size_t copy_in_kernel(const file_location& from, std::size_t n) { return sink_->copy_in_kernel(from, n); }
 
 private:
-  [[noreturn]] void write_failed(int e) const {
-    refuse_changed_inputs();  // write(2) from a truncated mapping fails with EFAULT: say why
-    throw checkpoint_error(path_ + ": write failed (" + std::strerror(e) + ")");
-  }
-
   /// Throws when a mapped input changed: its bytes in the output may be zeros or a mix of versions.
   void refuse_changed_inputs() const {
     if (auto what = mapped_file::any_changed())
@@ -209,7 +192,8 @@ private:
 
   std::string path_;
   std::string tmp_;
-  std::FILE* f_ = nullptr;
+  int fd_ = -1;
+  std::optional<file_sink> sink_;
   bool committed_ = false;
 };
 

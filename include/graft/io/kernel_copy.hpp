@@ -33,10 +33,6 @@ inline std::size_t kernel_copy(int in_fd, std::uint64_t from, int out_fd, std::u
     if (k < 0 && errno == EINTR) continue;
     break;  // 0: the input ended; < 0: the kernel declines
   }
-  // Start writing the copied pages to disk now, asynchronously: the output's fsync then waits for less,
-  // the disk writing while the copies still to come are made (4 % of the W48 conversion's wall time).
-  if (done != 0)
-    (void)::sync_file_range(out_fd, static_cast<off_t>(to), static_cast<off_t>(done), SYNC_FILE_RANGE_WRITE);
   return done;
 #else
   (void)in_fd, (void)from, (void)out_fd, (void)to, (void)n;

@@ -130,7 +130,7 @@ inline void write_pth(const std::string& path, const std::vector<tensor_record>&
   p.op(pickle_op::stop);
 
   atomic_file out(path, options.inputs);
-  zip_writer zip(out.file(), path, options.force_zip64);
+  zip_writer zip(out.sink(), path, options.force_zip64);
   const std::string pre = options.archive_name + "/";
   zip.add(pre + "data.pkl", p.out.data(), p.out.size());
   zip.add(pre + "byteorder", "little", 6);

@@ -9,7 +9,7 @@
 #include <graft/io/crc32.hpp>
 #include <graft/io/detail/bytes.hpp>
 #include <graft/io/detail/inflate.hpp>
-#include <graft/io/kernel_copy.hpp>
+#include <graft/io/file_sink.hpp>
 #include <graft/io/mapped_file.hpp>
 
 #include <cerrno>
@@ -17,6 +17,7 @@
 #include <cstdio>
 #include <cstring>
 #include <limits>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -24,6 +25,7 @@
 #include <vector>
 
 #include <sys/types.h>
+#include <unistd.h>
 
 namespace graft::io {
 
@@ -95,8 +97,13 @@ public:
 private:
   [[noreturn]] void fail(const std::string& what) const { throw checkpoint_error(label_ + ": zip: " + what); }
 
+  /// Whether [off, off + n) lies inside the file.
+  bool inside(std::uint64_t off, std::uint64_t n) const noexcept { return off <= size_ && n <= size_ - off; }
+  [[noreturn]] void beyond_end(const std::string& what) const {
+    fail(what + " lies beyond the end of the file (truncated?)");
+  }
   void need(std::uint64_t off, std::uint64_t n, const char* what) const {
-    if (off > size_ || n > size_ - off) fail(std::string(what) + " lies beyond the end of the file (truncated?)");
+    if (!inside(off, n)) beyond_end(what);
   }
 
   void parse() {
@@ -175,12 +182,12 @@ private:
       }
       if (method == 0 && csize != usize)
         fail("entry " + detail::quote_name(name) + " is stored but its compressed and uncompressed sizes differ");
-      need(lho, 30, ("local header of " + detail::quote_name(name)).c_str());
+      if (!inside(lho, 30)) beyond_end("local header of " + detail::quote_name(name));
       const std::byte* l = data_ + lho;
       if (detail::load_u32(l) != local_sig)
         fail("local header of entry " + detail::quote_name(name) + " has a bad signature");
       std::uint64_t lnlen = detail::load_u16(l + 26), lelen = detail::load_u16(l + 28);
-      need(lho + 30, lnlen + lelen, ("local header of " + detail::quote_name(name)).c_str());
+      if (!inside(lho + 30, lnlen + lelen)) beyond_end("local header of " + detail::quote_name(name));
       if (detail::as_chars(l + 30, lnlen) != name)
         fail("local header name of entry " + detail::quote_name(name) + " differs from the central directory");
       std::uint64_t doff = lho + 30 + lnlen + lelen;
@@ -205,10 +212,16 @@ private:
 /// in afterwards.
 class zip_writer {
 public:
-  /// Writes to `f` (positioned at its start); `label` names the file in errors. `force_zip64`
+  /// Writes through `out` (nothing appended yet); `label` names the file in errors. `force_zip64`
   /// writes zip64 records even when not needed (used by tests).
+  zip_writer(file_sink& out, std::string label, bool force_zip64 = false)
+      : out_(&out), label_(std::move(label)), force64_(force_zip64) {}
+  /// Writes into `f` from its start (by its descriptor: `f`'s own position and buffer are left alone).
   zip_writer(std::FILE* f, std::string label, bool force_zip64 = false)
-      : f_(f), label_(std::move(label)), force64_(force_zip64) {}
+      : owned_(std::make_unique<file_sink>(::fileno(f), label)),
+        out_(owned_.get()),
+        label_(std::move(label)),
+        force64_(force_zip64) {}
 
   /// Starts an entry of exactly `size` bytes.
   void begin_entry(const std::string& name, std::uint64_t size) {
@@ -266,12 +279,9 @@ public:
   std::size_t copy_in_kernel(const file_location& from, std::size_t n) {
     if (!open_) fail("copy_in_kernel without an open entry");
     if (n > cur_.size - written_) fail("entry " + detail::quote_name(cur_.name) + " is larger than declared");
-    if (std::fflush(f_) != 0) fail_io();
-    const std::size_t k = kernel_copy(from.fd, from.offset, ::fileno(f_), pos_, n);
-    if (k == 0) return 0;
+    const std::size_t k = out_->copy_in_kernel(from, n);
     pos_ += k;
     written_ += k;
-    seek(pos_);
     return k;
   }
   /// Adds bytes copy_in_kernel appended (the same bytes, read from memory) to the open entry's CRC-32.
@@ -287,9 +297,7 @@ public:
     const std::uint32_t crc = carried_.value_or(crc_);
     std::string c;
     detail::store_le<4>(c, crc);
-    seek(header_pos_ + 14);
-    if (std::fwrite(c.data(), 1, 4, f_) != 4) fail_io();
-    seek(pos_);
+    out_->patch(header_pos_ + 14, c.data(), 4);
     cur_.crc32 = crc;
     done_.push_back({cur_, header_pos_, cur64_});
     open_ = false;
@@ -302,7 +310,7 @@ public:
     end_entry();
   }
 
-  /// Writes the central directory; the archive is complete afterwards (the FILE* stays open).
+  /// Writes the central directory and flushes; the archive is complete afterwards (the file stays open).
   void finish() {
     if (open_) fail("finish while an entry is open");
     std::string cd;
@@ -362,6 +370,7 @@ public:
     detail::store_le<4>(cd, z64 ? 0xffffffffu : cd_off);
     detail::store_le<2>(cd, 0);
     put(cd.data(), cd.size());
+    out_->flush();
   }
 
 private:
@@ -372,21 +381,13 @@ private:
   };
 
   [[noreturn]] void fail(const std::string& what) const { throw checkpoint_error(label_ + ": zip writer: " + what); }
-  [[noreturn]] void fail_io() const {
-    const int e = errno;  // write(2) from a truncated mapping fails with EFAULT: say which input changed
-    if (auto what = mapped_file::any_changed()) throw checkpoint_error(label_ + ": not written: " + *what);
-    throw checkpoint_error(label_ + ": write failed (" + std::strerror(e) + ")");
-  }
-
   void put(const void* p, std::size_t n) {
-    if (n != 0 && std::fwrite(p, 1, n, f_) != n) fail_io();
+    out_->write(p, n);
     pos_ += n;
   }
-  void seek(std::uint64_t off) {
-    if (std::fflush(f_) != 0 || ::fseeko(f_, static_cast<off_t>(off), SEEK_SET) != 0) fail_io();
-  }
 
-  std::FILE* f_;
+  std::unique_ptr<file_sink> owned_;  // the FILE* constructor's
+  file_sink* out_;
   std::string label_;
   bool force64_;
   std::uint64_t pos_ = 0;
