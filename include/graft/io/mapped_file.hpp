@@ -88,13 +88,12 @@ public:
   static std::optional<file_location> locate(const std::byte* p, std::size_t n) noexcept {
     if (n == 0) return std::nullopt;
     std::lock_guard<std::mutex> lock(live_mutex());
-    for (const mapped_file* f : live()) {
-      const auto begin = reinterpret_cast<std::uintptr_t>(f->data_);
-      const auto at = reinterpret_cast<std::uintptr_t>(p);
-      if (f->size_ == 0 || at < begin || at - begin >= f->size_ || n > f->size_ - (at - begin)) continue;
-      return file_location{f->fd_, at - begin};
-    }
-    return std::nullopt;
+    const auto at = reinterpret_cast<std::uintptr_t>(p);
+    const mapped_file* f = holding(at);
+    if (f == nullptr) return std::nullopt;
+    const std::uintptr_t offset = at - reinterpret_cast<std::uintptr_t>(f->data_);
+    if (n > f->size_ - offset) return std::nullopt;
+    return file_location{f->fd_, offset};
   }
 
   /// Drops the pages holding [p, p + n) from this process's resident set (madvise MADV_DONTNEED),
@@ -106,16 +105,13 @@ public:
     if (n == 0) return;
     static const auto page = static_cast<std::uintptr_t>(::sysconf(_SC_PAGESIZE));
     std::lock_guard<std::mutex> lock(live_mutex());
-    for (const mapped_file* f : live()) {
-      const auto begin = reinterpret_cast<std::uintptr_t>(f->data_);
-      const auto at = reinterpret_cast<std::uintptr_t>(p);
-      if (f->size_ == 0 || at < begin || at - begin >= f->size_) continue;
-      // Whole pages, rounded outwards: a neighbouring record's page read again costs a fault, no more.
-      const std::uintptr_t from = at / page * page;
-      const std::uintptr_t to = std::min(at + n, begin + f->size_);
-      ::madvise(reinterpret_cast<void*>(from), to - from, MADV_DONTNEED);
-      return;
-    }
+    const auto at = reinterpret_cast<std::uintptr_t>(p);
+    const mapped_file* f = holding(at);
+    if (f == nullptr) return;
+    // Whole pages, rounded outwards: a neighbouring record's page read again costs a fault, no more.
+    const std::uintptr_t from = at / page * page;
+    const std::uintptr_t to = std::min(at + n, reinterpret_cast<std::uintptr_t>(f->data_) + f->size_);
+    ::madvise(reinterpret_cast<void*>(from), to - from, MADV_DONTNEED);
   }
 
 private:
@@ -126,6 +122,14 @@ private:
   static std::set<const mapped_file*>& live() {
     static std::set<const mapped_file*> s;
     return s;
+  }
+  /// The live mapped_file whose mapping holds address `at`, or null; the caller holds live_mutex().
+  static const mapped_file* holding(std::uintptr_t at) noexcept {
+    for (const mapped_file* f : live()) {
+      const auto begin = reinterpret_cast<std::uintptr_t>(f->data_);
+      if (f->size_ != 0 && at >= begin && at - begin < f->size_) return f;
+    }
+    return nullptr;
   }
 
   explicit mapped_file(const std::string& path) : path_(path) {
