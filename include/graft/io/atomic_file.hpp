@@ -162,8 +162,8 @@ public:
     int e = ::fsync(fd_) == 0 ? 0 : errno;
     if (::close(fd_) != 0 && e == 0) e = errno;
     fd_ = -1;
-    refuse_changed_inputs();
-    if (e != 0) throw checkpoint_error(path_ + ": write failed (" + std::strerror(e) + ")");
+    if (e != 0) sink_->write_failed(e);
+    sink_->refuse_changed_inputs();
     if (::rename(tmp_.c_str(), path_.c_str()) != 0)
       throw checkpoint_error(path_ + ": cannot rename the temporary file into place (" + std::strerror(errno) + ")");
     committed_ = true;
@@ -184,12 +184,6 @@ public:
   std::size_t copy_in_kernel(const file_location& from, std::size_t n) { return sink_->copy_in_kernel(from, n); }
 
 private:
-  /// Throws when a mapped input changed: its bytes in the output may be zeros or a mix of versions.
-  void refuse_changed_inputs() const {
-    if (auto what = mapped_file::any_changed())
-      throw checkpoint_error(path_ + ": not written: " + *what + "; the input must not change until graft is done");
-  }
-
   std::string path_;
   std::string tmp_;
   int fd_ = -1;

@@ -33,8 +33,6 @@ public:
   file_sink(const file_sink&) = delete;
   file_sink& operator=(const file_sink&) = delete;
 
-  /// The descriptor written to.
-  int fd() const noexcept { return fd_; }
   /// How many bytes have been appended (the offset the next one lands at).
   std::uint64_t size() const noexcept { return flushed_ + buffer_.size(); }
 
@@ -84,11 +82,17 @@ public:
     start_writeback();
   }
 
-  /// Throws checkpoint_error for a failed write with errno `e`: when a mapped input changed (write(2)
-  /// from a truncated mapping fails with EFAULT), naming it.
-  [[noreturn]] void write_failed(int e) const {
+  /// Throws checkpoint_error when a mapped input changed (mapped_file::any_changed), naming it: its
+  /// bytes in the output may be zeros or a mix of versions.
+  void refuse_changed_inputs() const {
     if (auto what = mapped_file::any_changed())
       throw checkpoint_error(label_ + ": not written: " + *what + "; the input must not change until graft is done");
+  }
+
+  /// Throws checkpoint_error for a failed write with errno `e`; a changed mapped input is named first
+  /// (write(2) from a truncated mapping fails with EFAULT).
+  [[noreturn]] void write_failed(int e) const {
+    refuse_changed_inputs();
     throw checkpoint_error(label_ + ": write failed (" + std::strerror(e) + ")");
   }
 

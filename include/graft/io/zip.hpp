@@ -12,10 +12,8 @@
 #include <graft/io/file_sink.hpp>
 #include <graft/io/mapped_file.hpp>
 
-#include <cerrno>
 #include <cstdint>
 #include <cstdio>
-#include <cstring>
 #include <limits>
 #include <memory>
 #include <optional>
@@ -25,7 +23,6 @@
 #include <vector>
 
 #include <sys/types.h>
-#include <unistd.h>
 
 namespace graft::io {
 
@@ -227,8 +224,8 @@ public:
   void begin_entry(const std::string& name, std::uint64_t size) {
     if (open_) fail("begin_entry while an entry is open");
     if (name.size() > 0xffff) fail("entry name too long");
-    cur_ = {name, pos_, size, 0, 0, false, size};
-    bool z64 = force64_ || size >= 0xffffffffu || pos_ >= 0xffffffffu;
+    cur_ = {name, pos(), size, 0, 0, false, size};
+    bool z64 = force64_ || size >= 0xffffffffu || pos() >= 0xffffffffu;
     cur64_ = z64;
     std::string h;
     detail::store_le<4>(h, 0x04034b50);
@@ -241,7 +238,7 @@ public:
     detail::store_le<4>(h, z64 ? 0xffffffffu : size);
     detail::store_le<4>(h, z64 ? 0xffffffffu : size);
     std::uint64_t z64len = z64 ? 20 : 0;
-    std::uint64_t base = pos_ + 30 + name.size() + z64len + 4;
+    std::uint64_t base = pos() + 30 + name.size() + z64len + 4;
     std::uint64_t pad = (64 - base % 64) % 64;
     detail::store_le<2>(h, name.size());
     detail::store_le<2>(h, z64len + 4 + pad);
@@ -256,8 +253,8 @@ public:
     detail::store_le<2>(h, pad);
     h.append(static_cast<std::size_t>(pad), 'Z');
     put(h.data(), h.size());
-    cur_.offset = pos_;  // remember where the data starts; local header is at header_pos_
-    header_pos_ = pos_ - h.size();
+    cur_.offset = pos();  // remember where the data starts; local header is at header_pos_
+    header_pos_ = pos() - h.size();
     written_ = 0;
     crc_ = 0;
     carried_.reset();
@@ -280,7 +277,6 @@ public:
     if (!open_) fail("copy_in_kernel without an open entry");
     if (n > cur_.size - written_) fail("entry " + detail::quote_name(cur_.name) + " is larger than declared");
     const std::size_t k = out_->copy_in_kernel(from, n);
-    pos_ += k;
     written_ += k;
     return k;
   }
@@ -342,7 +338,7 @@ public:
         detail::store_le<8>(cd, d.header);
       }
     }
-    std::uint64_t cd_off = pos_, cd_size = cd.size(), n = done_.size();
+    std::uint64_t cd_off = pos(), cd_size = cd.size(), n = done_.size();
     bool z64 = force64_ || n >= 0xffff || cd_off >= 0xffffffffu || cd_size >= 0xffffffffu;
     if (z64) {
       std::uint64_t rec = cd_off + cd_size;
@@ -381,16 +377,14 @@ private:
   };
 
   [[noreturn]] void fail(const std::string& what) const { throw checkpoint_error(label_ + ": zip writer: " + what); }
-  void put(const void* p, std::size_t n) {
-    out_->write(p, n);
-    pos_ += n;
-  }
+  void put(const void* p, std::size_t n) { out_->write(p, n); }
+  /// Where the next byte lands in the file.
+  std::uint64_t pos() const noexcept { return out_->size(); }
 
   std::unique_ptr<file_sink> owned_;  // the FILE* constructor's
   file_sink* out_;
   std::string label_;
   bool force64_;
-  std::uint64_t pos_ = 0;
   std::uint64_t header_pos_ = 0;
   std::uint64_t written_ = 0;
   std::uint32_t crc_ = 0;
